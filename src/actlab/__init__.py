@@ -1,0 +1,14 @@
+"""actlab: the activation-function laboratory.
+
+>>> import actlab
+>>> act = actlab.get("elu", alpha=1.0)
+>>> float(act(-1.0)), float(act.grad(-1.0))
+(-0.6321205588285577, 0.36787944117144233)
+"""
+
+from actlab.activation import Activation, Param
+from actlab.formula import FormulaError
+from actlab.registry import aliases, definition, get, names
+
+__all__ = ["Activation", "FormulaError", "Param", "aliases", "definition", "get", "names"]
+__version__ = "0.1.0"

@@ -1,0 +1,235 @@
+"""The Activation base class: parameters, validation, dtype policy and backends.
+
+A catalogue entry subclasses :class:`Activation` and supplies, side by side, its
+definition (``formula``, in the language of :mod:`actlab.formula`) and three kernels
+written against an array namespace ``xp`` (:mod:`actlab.backend`)::
+
+    f(xp, x, **params)        the activation
+    df(xp, x, **params)       df/dx
+    d2f(xp, x, **params)      d2f/dx2
+    dparams(xp, x, **params)  {name: df/dparam} for each learnable parameter
+
+This module turns those into the public API (``act(x)``, ``act.grad(x)``, ...), which
+accepts NumPy arrays, Python scalars and torch tensors, keeps shape and dtype, and
+writes into ``out=`` when given one.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Callable, ClassVar, Mapping
+
+import numpy as np
+
+from actlab import backend
+
+Array = Any
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter of an activation: its default, allowed interval and role.
+
+    The interval is ``lo < v < hi`` with ``lo_open``/``hi_open`` saying whether the
+    ends are excluded; values must always be finite.
+    """
+
+    name: str
+    default: float
+    lo: float = -math.inf
+    hi: float = math.inf
+    lo_open: bool = True
+    hi_open: bool = True
+    learnable: bool = False
+    doc: str = ""
+
+    def allowed(self) -> str:
+        """The allowed range in words, e.g. 'a finite number > 0'."""
+        parts = []
+        if self.lo > -math.inf:
+            parts.append(f"{'>' if self.lo_open else '>='} {self.lo:g}")
+        if self.hi < math.inf:
+            parts.append(f"{'<' if self.hi_open else '<='} {self.hi:g}")
+        return "a finite number" + (" " + " and ".join(parts) if parts else "")
+
+    def validate(self, owner: str, value: Any) -> float:
+        ok_type = isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+            value, (bool, np.bool_))
+        v = float(value) if ok_type else math.nan
+        inside = (
+            ok_type and math.isfinite(v)
+            and (v > self.lo if self.lo_open else v >= self.lo)
+            and (v < self.hi if self.hi_open else v <= self.hi)
+        )
+        if not inside:
+            raise ValueError(f"The {self.name!r} parameter of {owner} must be {self.allowed()}. "
+                             f"Got {value!r} instead.")
+        return v
+
+
+class Activation:
+    """Base class of every activation; see the module docstring for the contract."""
+
+    #: canonical name (lower case, underscores)
+    name: ClassVar[str]
+    aliases: ClassVar[tuple[str, ...]] = ()
+    parameters: ClassVar[tuple[Param, ...]] = ()
+    #: the definition, in the formula language; SymPy derives f' and f'' from it
+    formula: ClassVar[str]
+    #: where it comes from
+    reference: ClassVar[str] = ""
+    #: what f', f'' are at points where f is not (twice) differentiable
+    kinks: ClassVar[str] = "none: f is smooth (infinitely differentiable)."
+    #: the same function in PyTorch, for parity tests and benchmarks: (F, x, **params) -> y,
+    #: where F is torch.nn.functional; None when PyTorch has no such function
+    torch_equivalent: ClassVar[Callable[..., Array] | None] = None
+    #: the tutorials' NumPy one-liner, for benchmarks: a function (np, x, **params)
+    naive: ClassVar[Callable[..., Array] | None] = None
+    #: "piecewise-linear", "exp", "erf", "algebraic" or "trig": what one evaluation costs
+    cost: ClassVar[str] = "exp"
+
+    # kernels: provided by subclasses -------------------------------------------------
+    f: ClassVar[Callable[..., Array]]
+    df: ClassVar[Callable[..., Array]]
+    d2f: ClassVar[Callable[..., Array]]
+
+    @staticmethod
+    def dparams(xp: Any, x: Array, **params: float) -> dict[str, Array]:
+        return {}
+
+    @classmethod
+    def check(cls, params: dict[str, float]) -> None:
+        """Constraints between parameters (override); raise ValueError naming them."""
+
+    # construction ----------------------------------------------------------------------
+    def __init__(self, **params: Any) -> None:
+        known = {p.name: p for p in self.parameters}
+        unknown = [k for k in params if k not in known]
+        if unknown:
+            allowed = ", ".join(known) or "none"
+            raise ValueError(f"{self.name} got an unexpected parameter {unknown[0]!r}; "
+                             f"its parameters are: {allowed}.")
+        values = {name: p.validate(self.name, params.get(name, p.default))
+                  for name, p in known.items()}
+        type(self).check(values)
+        self._params = values
+
+    @property
+    def params(self) -> Mapping[str, float]:
+        """The parameter values (read-only)."""
+        return MappingProxyType(self._params)
+
+    @property
+    def learnable(self) -> tuple[str, ...]:
+        """Names of the parameters that are trained by default."""
+        return tuple(p.name for p in self.parameters if p.learnable)
+
+    def spec(self) -> dict[str, Any]:
+        """``{"name": ..., **params}``; ``actlab.get(**act.spec()) == act``."""
+        return {"name": self.name, **self._params}
+
+    def replace(self, **params: Any) -> Activation:
+        """A copy with some parameters changed (activations are immutable)."""
+        return type(self)(**{**self._params, **params})
+
+    def __repr__(self) -> str:
+        args = "".join(f", {k}={v!r}" for k, v in self._params.items())
+        return f"actlab.get({self.name!r}{args})"
+
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and other._params == self._params  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash((type(self), tuple(self._params.items())))
+
+    # evaluation --------------------------------------------------------------------------
+    def __call__(self, x: Array, *, out: Array | None = None) -> Array:
+        """f(x), elementwise. Same shape and dtype as ``x``; written into ``out`` if given."""
+        if backend.is_torch(x) and _needs_autograd(x):
+            from actlab.torch.function import apply
+
+            return _into(apply(self, x), out)
+        return self._eval(type(self).f, x, out)
+
+    forward = __call__
+
+    def grad(self, x: Array, *, out: Array | None = None) -> Array:
+        """f'(x), elementwise, from the analytic derivative."""
+        return self._eval(type(self).df, x, out)
+
+    def grad2(self, x: Array, *, out: Array | None = None) -> Array:
+        """f''(x), elementwise, from the analytic second derivative."""
+        return self._eval(type(self).d2f, x, out)
+
+    def backward(self, x: Array, g: Array, *, out: Array | None = None) -> Array:
+        """g * f'(x): the vector-Jacobian product used in backpropagation."""
+        d = self.grad(x)
+        if out is None:
+            return d * g
+        return _into(d * g, out)
+
+    def param_grads(self, x: Array) -> dict[str, Array]:
+        """{param: df/dparam(x)} elementwise, for each learnable parameter."""
+        xp, x64, restore = _prepare(x)
+        with xp.errstate():  # the cast back may overflow float16 too
+            grads = type(self).dparams(xp, x64, **self._params)
+            return {k: restore(v) for k, v in grads.items()}
+
+    def _eval(self, kernel: Callable[..., Array], x: Array, out: Array | None) -> Array:
+        xp, x64, restore = _prepare(x)
+        with xp.errstate():  # the cast back may overflow float16 too
+            result = restore(kernel(xp, x64, **self._params))
+        return _into(result, out)
+
+
+def _needs_autograd(x: Array) -> bool:
+    import torch
+
+    return bool(torch.is_grad_enabled() and x.requires_grad)
+
+
+_ACCEPTED = (np.float16, np.float32, np.float64)
+
+
+def _prepare(x: Array) -> tuple[Any, Array, Callable[[Array], Array]]:
+    """Return (namespace, float64 copy of x, function casting a result back)."""
+    if backend.is_torch(x):
+        import torch
+
+        if not (x.is_floating_point() and x.dtype in (torch.float16, torch.bfloat16,
+                                                      torch.float32, torch.float64)):
+            raise TypeError(f"x must be a floating-point tensor (float16, bfloat16, float32 or "
+                            f"float64). Got dtype {x.dtype} instead.")
+        dtype = x.dtype
+        return backend.torch_ops(), x.to(torch.float64), lambda r: r.to(dtype)
+    arr = np.asarray(x)
+    scalar = arr.ndim == 0 and not isinstance(x, np.ndarray)
+    if arr.dtype.kind in "biu":
+        dtype = np.dtype(np.float64)
+    elif arr.dtype.type in _ACCEPTED:
+        dtype = arr.dtype
+    else:
+        raise TypeError(f"x must be real numbers (float16, float32, float64 or integers). "
+                        f"Got dtype {arr.dtype} instead.")
+    x64 = arr.astype(np.float64, copy=False)
+    if scalar:
+        return backend.NUMPY, x64, lambda r: dtype.type(r)
+    return backend.NUMPY, x64, lambda r: np.asarray(r).astype(dtype, copy=False)
+
+
+def _into(result: Array, out: Array | None) -> Array:
+    if out is None:
+        return result
+    if backend.is_torch(out):
+        out.copy_(result)
+        return out
+    if not isinstance(out, np.ndarray):
+        raise TypeError(f"out must be a numpy.ndarray. Got {type(out).__name__} instead.")
+    if out.shape != np.shape(result):
+        raise ValueError(f"out must have shape {np.shape(result)}. Got {out.shape} instead.")
+    if out.dtype.kind != "f":
+        raise TypeError(f"out must have a floating dtype. Got {out.dtype} instead.")
+    np.copyto(out, result, casting="same_kind")
+    return out

@@ -1,0 +1,265 @@
+"""Array namespaces: the few dozen operations the catalogue is written against.
+
+Every activation kernel is written once, as ``kernel(xp, x, **params)``, where ``xp``
+is one of the namespaces below. ``NUMPY`` runs on NumPy arrays (and uses SciPy's
+fused, accurate ufuncs where they exist); ``TORCH`` runs on PyTorch tensors. Both
+offer the same names with the same numerical contract, so a kernel cannot tell
+which one it was given. Only operations whose accuracy has been measured against
+mpmath belong here (see ``tests/test_backend.py``).
+
+Kernels always receive float64 arrays (see :func:`compute_dtype`); the wrappers in
+:mod:`actlab.activation` cast back to the caller's dtype.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from typing import Any, Callable
+
+import numpy as np
+import scipy.special as sc
+
+Array = Any
+
+#: The dtype kernels compute in, for each accepted input dtype. Computing float16 and
+#: float32 in float64 makes their results correctly rounded up to a double rounding,
+#: so the float64 kernels carry the whole accuracy burden.
+_NUMPY_FLOATS = (np.float16, np.float32, np.float64)
+
+
+class NumpyOps:
+    """NumPy (+ SciPy ufuncs) namespace."""
+
+    name = "numpy"
+    float64 = np.float64
+    exp = staticmethod(np.exp)
+    expm1 = staticmethod(np.expm1)
+    log = staticmethod(np.log)
+    log1p = staticmethod(np.log1p)
+    sqrt = staticmethod(np.sqrt)
+    tanh = staticmethod(np.tanh)
+    sin = staticmethod(np.sin)
+    cos = staticmethod(np.cos)
+    atan = staticmethod(np.arctan)
+    hypot = staticmethod(np.hypot)
+    abs = staticmethod(np.abs)
+    sign = staticmethod(np.sign)
+    where = staticmethod(np.where)
+    maximum = staticmethod(np.maximum)
+    minimum = staticmethod(np.minimum)
+    isnan = staticmethod(np.isnan)
+    isinf = staticmethod(np.isinf)
+    isfinite = staticmethod(np.isfinite)
+    logical_and = staticmethod(np.logical_and)
+    logical_or = staticmethod(np.logical_or)
+    # SciPy's expit/log_expit branch on the sign of x internally: <= 2 ulp, no overflow.
+    sigmoid = staticmethod(sc.expit)
+    log_sigmoid = staticmethod(sc.log_expit)
+
+    @staticmethod
+    def clip(x: Array, lo: float, hi: float) -> Array:
+        return np.clip(x, lo, hi)
+
+    @staticmethod
+    def errstate() -> Any:
+        # Kernels may overflow to +-inf in intermediates on purpose (x*x for |x| > 1e154,
+        # then handled explicitly); invalid operations and division by zero still warn.
+        return np.errstate(over="ignore")
+
+    @staticmethod
+    def full_like(x: Array, value: float) -> Array:
+        return np.full_like(x, value)
+
+    @staticmethod
+    def clear_low_bits(x: Array, nbits: int) -> Array:
+        """x with the lowest ``nbits`` of its float64 significand set to zero (exact)."""
+        mask = np.int64(~((1 << nbits) - 1))
+        return (np.ascontiguousarray(x).view(np.int64) & mask).view(np.float64)
+
+    @staticmethod
+    def patch(base: Array, mask: Array, fn: Callable[[Array], Array], *args: Array) -> Array:
+        """Replace ``base[mask]`` by ``fn(args[0][mask], ...)``; evaluates fn on the subset only."""
+        if mask.any():
+            base = np.array(base, copy=True) if not base.flags.writeable else base
+            base[mask] = fn(*(a[mask] for a in args))
+        return base
+
+
+class TorchOps:
+    """PyTorch namespace (imported lazily; torch is an optional dependency)."""
+
+    name = "torch"
+
+    def __init__(self) -> None:
+        import torch
+
+        self.torch = torch
+        self.float64 = torch.float64
+        # (where/maximum/minimum/hypot/exp are methods below: they need Python-scalar
+        # handling in float64, or accuracy fixes.)
+        for op in ("expm1", "log", "log1p", "sqrt", "tanh", "sin", "cos", "atan", "abs", "sign",
+                   "isnan", "isinf", "isfinite", "logical_and", "logical_or"):
+            setattr(self, op, getattr(torch, op))
+
+    def _t(self, v: Any, like: Array) -> Array:
+        return v if isinstance(v, self.torch.Tensor) else self.torch.as_tensor(
+            v, dtype=like.dtype, device=like.device)
+
+    def where(self, cond: Array, a: Any, b: Any) -> Array:  # type: ignore[no-redef]
+        like = a if isinstance(a, self.torch.Tensor) else b
+        if not isinstance(like, self.torch.Tensor):
+            like = self.torch.zeros((), dtype=self.torch.float64, device=cond.device)
+        return self.torch.where(cond, self._t(a, like), self._t(b, like))
+
+    def maximum(self, a: Array, b: Any) -> Array:  # type: ignore[no-redef]
+        return self.torch.maximum(a, self._t(b, a))
+
+    def minimum(self, a: Array, b: Any) -> Array:  # type: ignore[no-redef]
+        return self.torch.minimum(a, self._t(b, a))
+
+    def hypot(self, a: Array, b: Any) -> Array:  # type: ignore[no-redef]
+        return self.torch.hypot(a, self._t(b, a))
+
+    def exp(self, x: Array) -> Array:
+        # NOTE: torch.exp (float64, CPU) flushes results below ~1e-308 to 0 or loses
+        # accuracy in the subnormal range; exp(x/2)^2 there is exact to the subnormal ulp.
+        half = self.torch.exp(0.5 * self.torch.clamp(x, max=-700.0))
+        return self.torch.where(x < -700.0, half * half, self.torch.exp(x))
+
+    def sigmoid(self, x: Array) -> Array:
+        # NOTE: torch.sigmoid is 1/(1+exp(-x)); exp overflows for x < -709 and returns 0
+        # where the true value is a subnormal. Branch on the sign like SciPy's expit.
+        e = self.exp(-self.torch.abs(x))
+        return self.torch.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+    def log_sigmoid(self, x: Array) -> Array:
+        return self.torch.minimum(x, self.torch.zeros_like(x)) - self.torch.log1p(
+            self.exp(-self.torch.abs(x)))
+
+    def clip(self, x: Array, lo: float, hi: float) -> Array:
+        return self.torch.clamp(x, lo, hi)
+
+    def errstate(self) -> Any:
+        return contextlib.nullcontext()
+
+    def full_like(self, x: Array, value: float) -> Array:
+        return self.torch.full_like(x, value)
+
+    def clear_low_bits(self, x: Array, nbits: int) -> Array:
+        mask = ~((1 << nbits) - 1)
+        return (x.contiguous().view(self.torch.int64) & mask).view(self.torch.float64)
+
+    def patch(self, base: Array, mask: Array, fn: Callable[..., Array], *args: Array) -> Array:
+        if bool(mask.any()):
+            base = base.clone()
+            base[mask] = fn(*(a[mask] for a in args))
+        return base
+
+
+NUMPY = NumpyOps()
+_TORCH: TorchOps | None = None
+
+
+def torch_ops() -> TorchOps:
+    global _TORCH
+    if _TORCH is None:
+        _TORCH = TorchOps()
+    return _TORCH
+
+
+def is_torch(x: Any) -> bool:
+    """True for a torch.Tensor, without importing torch when it was never imported."""
+    import sys
+
+    torch = sys.modules.get("torch")
+    return torch is not None and isinstance(x, torch.Tensor)
+
+
+def namespace(x: Any) -> NumpyOps | TorchOps:
+    return torch_ops() if is_torch(x) else NUMPY
+
+
+# ----------------------------------------------------------------------------------
+# Error-free transformations (double-double pieces). They let a kernel carry the
+# rounding error of u = a*b into functions that amplify it, e.g. exp(-x^2) whose
+# relative error is x^2 times that of x^2.
+# ----------------------------------------------------------------------------------
+_SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's constant for float64
+_SPLIT_LIMIT = 2.0**996  # above this, SPLIT * a overflows
+
+
+def two_prod(xp: Any, a: Array, b: Array | float) -> tuple[Array, Array]:
+    """Return (p, e) with p = fl(a*b) and a*b = p + e exactly (Dekker's algorithm).
+
+    Factors beyond 2**996 in magnitude (where the low part is irrelevant to every
+    caller) give e = 0 instead of overflowing; so do non-finite products.
+    """
+    p = a * b
+    ah, al, a_ok = _split(xp, a)
+    if isinstance(b, (int, float)):
+        c = _SPLIT * b
+        bh = c - (c - b)
+        bl, b_ok = b - bh, True
+    else:
+        bh, bl, b_ok = _split(xp, b)
+    ok = xp.logical_and(a_ok, b_ok) if b_ok is not True else a_ok
+    ok = xp.logical_and(ok, xp.isfinite(p))
+    p0 = xp.where(ok, p, 0.0)
+    e = ((ah * bh - p0) + ah * bl + al * bh) + al * bl
+    return p, xp.where(ok, e, 0.0)
+
+
+def _split(xp: Any, a: Array) -> tuple[Array, Array, Array]:
+    ok = xp.abs(a) < _SPLIT_LIMIT
+    a0 = xp.where(ok, a, 0.0)
+    c = _SPLIT * a0
+    ah = c - (c - a0)
+    return ah, a0 - ah, ok
+
+
+def two_square(xp: Any, a: Array) -> tuple[Array, Array]:
+    """Return (p, e) with p = fl(a*a) and a*a = p + e exactly (e = 0 where |a| > 2**500)."""
+    p = a * a
+    ok = xp.abs(a) < 2.0**500
+    ah, al, _ = _split(xp, xp.where(ok, a, 0.0))
+    e = ((ah * ah - xp.where(ok, p, 0.0)) + 2.0 * ah * al) + al * al
+    return p, e
+
+
+def two_sum(a: Array, b: Array) -> tuple[Array, Array]:
+    """Return (s, e) with s = fl(a+b) and a+b = s + e exactly (Knuth)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+def scaled_exp_neg(xp: Any, p: Array, e: Array, factor: Array | float) -> Array:
+    """factor * exp(-(p + e)) for p >= 0 and a low part |e| << 1 (e.g. p + e = x^2).
+
+    NOTE: where exp(-p) is subnormal, multiplying it by a large factor would magnify
+    its absolute rounding error; there it is evaluated as (factor * h) * h with
+    h = exp(-p/2), so the only rounding into the subnormal range is the last one.
+    """
+    direct = factor * (xp.exp(-p) * (1.0 - e))
+    h = xp.exp(-0.5 * p)
+    return xp.where(p > 700.0, (factor * (1.0 - e) * h) * h, direct)
+
+
+def const_like(xp: Any, x: Array, value: float) -> Array:
+    """``value`` everywhere, NaN where x is NaN (derivatives of NaN are NaN)."""
+    return xp.where(xp.isnan(x), x, value)
+
+
+def split_constant(value: Callable[[Any], Any]) -> tuple[float, float]:
+    """A constant, given as ``mpmath -> mpf``, as an unevaluated float64 pair (hi, lo)."""
+    import mpmath
+
+    with mpmath.workdps(60):
+        v = mpmath.mpf(value(mpmath))
+        hi = float(v)
+        lo = float(v - hi)
+    return hi, lo
+
+
+SQRT_2PI = math.sqrt(2.0 * math.pi)

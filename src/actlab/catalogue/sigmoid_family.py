@@ -1,0 +1,428 @@
+"""Activations built on the logistic sigmoid: sigmoid, tanh, softplus, swish/SiLU, mish.
+
+Numerics shared by the family (each function below says which it uses):
+
+* sigma(u) is evaluated with exp(-|u|) only (never overflows); sigma'(u) =
+  e/(1+e)^2 with e = exp(-|u|), *not* s(1-s): the latter is exactly 0 beyond
+  u ~ 37 (float64) where the true value is tiny but not 0 (PyTorch's choice).
+* tanh'(x) = 4 sigma'(2x) = sech^2(x), again never 1 - tanh^2.
+* u = beta * x is carried as a double-double (u, u_lo): in the tails sigma(u) ~ e^u
+  turns the rounding error of beta*x into a relative error |u| times larger. First-
+  order corrections sigma(u + u_lo) = sigma(u) (1 + sigma(-u) u_lo) remove it.
+* Interior zeros of f' and f'' (silu' at -1.278..., mish' at -1.192...) are handled
+  by :class:`actlab.taylor.ZeroPatch`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from actlab.activation import Activation, Param
+from actlab.backend import two_prod
+from actlab.registry import register
+from actlab.taylor import ZeroPatch
+
+Array = Any
+
+
+def sigmoid_grad(xp: Any, u: Array) -> Array:
+    """sigma'(u) = sigma(u) sigma(-u) = e / (1 + e)^2 with e = exp(-|u|)."""
+    e = xp.exp(-xp.abs(u))
+    t = 1.0 + e
+    return e / t / t
+
+
+def _sig_dd(xp: Any, u: Array, u_lo: Array) -> tuple[Array, Array, Array]:
+    """sigma(u), sigma(-u), sigma'(u) at the double-double point u + u_lo."""
+    s, sm = xp.sigmoid(u), xp.sigmoid(-u)
+    d = sigmoid_grad(xp, u)
+    half_tanh = xp.tanh(0.5 * u)  # 1 - 2 sigma(u) = -tanh(u/2)
+    return s * (1.0 + sm * u_lo), sm * (1.0 - s * u_lo), d * (1.0 - half_tanh * u_lo)
+
+
+@register
+class Sigmoid(Activation):
+    r"""Logistic sigmoid.
+
+    .. math:: \sigma(x) = \frac{1}{1 + e^{-x}},\quad \sigma'(x) = \sigma(x)\sigma(-x)
+              \le \tfrac14,\quad \sigma''(x) = -\sigma'(x)\tanh(x/2)
+
+    Computed from x, never from the output: sigma'(40) = 4.25e-18, not 0.
+
+    Reference: Verhulst (1845); Rumelhart, Hinton & Williams (1986).
+
+    >>> import actlab
+    >>> s = actlab.get("sigmoid")
+    >>> s([0.0, 800.0, -700.0]), float(s.grad(40.0))
+    (array([5.00000000e-001, 1.00000000e+000, 9.85967654e-305]), 4.2483542552915e-18)
+    """
+
+    name = "sigmoid"
+    aliases = ("logistic",)
+    formula = "sigmoid(x)"
+    reference = "Rumelhart, Hinton & Williams, Nature 323 (1986)"
+    torch_equivalent = staticmethod(lambda F, x: F.sigmoid(x))
+    naive = staticmethod(lambda np, x: 1 / (1 + np.exp(-x)))
+
+    @staticmethod
+    def f(xp: Any, x: Array) -> Array:
+        return xp.sigmoid(x)
+
+    @staticmethod
+    def df(xp: Any, x: Array) -> Array:
+        return sigmoid_grad(xp, x)
+
+    @staticmethod
+    def d2f(xp: Any, x: Array) -> Array:
+        return -sigmoid_grad(xp, x) * xp.tanh(0.5 * x)
+
+
+@register
+class Tanh(Activation):
+    r"""Hyperbolic tangent: a zero-centred sigmoid, tanh(x) = 2 sigma(2x) - 1.
+
+    .. math:: f'(x) = \operatorname{sech}^2 x = 4\sigma'(2x),\quad f''(x) = -2\tanh(x)\,f'(x)
+
+    f' is computed as 4 sigma'(2x), exact in the tails: tanh'(-40) = 7.2e-35, where
+    1 - tanh^2 gives 0.
+
+    Reference: LeCun, Bottou, Orr & Mueller (1998), "Efficient BackProp".
+
+    >>> import actlab
+    >>> float(actlab.get("tanh").grad(-40.0))
+    7.2194055513816e-35
+    """
+
+    name = "tanh"
+    formula = "tanh(x)"
+    reference = "LeCun, Bottou, Orr & Mueller, 'Efficient BackProp' (1998)"
+    torch_equivalent = staticmethod(lambda F, x: F.tanh(x))
+    naive = staticmethod(lambda np, x: (np.exp(x) - np.exp(-x)) / (np.exp(x) + np.exp(-x)))
+
+    @staticmethod
+    def f(xp: Any, x: Array) -> Array:
+        return xp.tanh(x)
+
+    @staticmethod
+    def df(xp: Any, x: Array) -> Array:
+        return 4.0 * sigmoid_grad(xp, 2.0 * x)
+
+    @staticmethod
+    def d2f(xp: Any, x: Array) -> Array:
+        return -8.0 * xp.tanh(x) * sigmoid_grad(xp, 2.0 * x)
+
+
+@register
+class LogSigmoid(Activation):
+    r"""Log of the sigmoid: log sigma(x) = -softplus(-x).
+
+    .. math:: f'(x) = \sigma(-x),\quad f''(x) = -\sigma'(x)
+
+    Reference: the log-likelihood of logistic regression.
+
+    >>> import actlab
+    >>> float(actlab.get("logsigmoid")(-1000.0))
+    -1000.0
+    """
+
+    name = "logsigmoid"
+    formula = "-softplus(-x)"
+    reference = "logistic regression log-likelihood"
+    torch_equivalent = staticmethod(lambda F, x: F.logsigmoid(x))
+    naive = staticmethod(lambda np, x: np.log(1 / (1 + np.exp(-x))))
+
+    @staticmethod
+    def f(xp: Any, x: Array) -> Array:
+        return xp.log_sigmoid(x)
+
+    @staticmethod
+    def df(xp: Any, x: Array) -> Array:
+        return xp.sigmoid(-x)
+
+    @staticmethod
+    def d2f(xp: Any, x: Array) -> Array:
+        return -sigmoid_grad(xp, x)
+
+
+def _softplus_u(xp: Any, u: Array, u_lo: Array, s: Array) -> Array:
+    # softplus(u) = max(u, 0) + log1p(exp(-|u|)): no overflow, exact in both tails.
+    sp = xp.maximum(u, 0.0) + xp.log1p(xp.exp(-xp.abs(u)))
+    return sp + s * u_lo  # first-order correction for the low part of u
+
+
+@register
+class Softplus(Activation):
+    r"""Softplus ("SmoothReLU"): a smooth ReLU whose derivative is the sigmoid.
+
+    .. math:: f(x) = \frac{1}{\beta}\log(1 + e^{\beta x}),\quad f'(x) = \sigma(\beta x),
+              \quad f''(x) = \beta\,\sigma'(\beta x)
+
+    Evaluated as (max(u, 0) + log1p(exp(-|u|))) / beta with u = beta x: softplus(1000)
+    is 1000 exactly and softplus(-700) = 9.86e-305 (the tutorials' log(1 + exp(x))
+    overflows at 710 and returns 0 below -37). Unlike PyTorch's, no ``threshold``
+    switch to the identity: that switch is an error of up to e^-20 relative.
+
+    Reference: Dugas et al. (2001); Glorot, Bordes & Bengio (2011).
+
+    >>> import actlab
+    >>> sp = actlab.get("smooth_relu")
+    >>> float(sp(1000.0)), float(sp(-700.0))
+    (1000.0, 9.85967654375977e-305)
+    """
+
+    name = "softplus"
+    aliases = ("smooth_relu",)
+    parameters = (Param("beta", 1.0, lo=0.0, doc="sharpness; softplus -> relu as beta -> inf"),)
+    formula = "softplus(beta * x) / beta"
+    reference = "Dugas, Bengio, Belisle, Nadeau & Garcia, NIPS 2001"
+    torch_equivalent = staticmethod(lambda F, x, beta: F.softplus(x, beta))
+    naive = staticmethod(lambda np, x, beta: np.log(1 + np.exp(beta * x)) / beta)
+
+    @staticmethod
+    def f(xp: Any, x: Array, beta: float) -> Array:
+        u, u_lo = two_prod(xp, x, beta)
+        sp = _softplus_u(xp, u, u_lo, xp.sigmoid(u))
+        return sp if beta == 1.0 else sp / beta
+
+    @staticmethod
+    def df(xp: Any, x: Array, beta: float) -> Array:
+        u, u_lo = two_prod(xp, x, beta)
+        return _sig_dd(xp, u, u_lo)[0]
+
+    @staticmethod
+    def d2f(xp: Any, x: Array, beta: float) -> Array:
+        u, u_lo = two_prod(xp, x, beta)
+        return beta * _sig_dd(xp, u, u_lo)[2]
+
+
+# silu(u) = u sigma(u) and its derivatives in u, for u = u + u_lo (double-double).
+_SILU = "x * sigmoid(x)"
+_SILU_D1_ZERO = ZeroPatch(_SILU, 1, guess=-1.2785, radius=0.6, terms=32)
+_SILU_D2_ZEROS = (ZeroPatch(_SILU, 2, guess=-2.3994, radius=0.3, terms=24),
+                  ZeroPatch(_SILU, 2, guess=2.3994, radius=0.3, terms=24))
+
+
+def _silu_d1(xp: Any, u: Array, u_lo: Array) -> Array:
+    s, sm, _ = _sig_dd(xp, u, u_lo)
+    # Guard u*sm against inf*0 at u = -inf: the limit of u sigma(-u)... is -inf * 1; the
+    # product with s = 0 must be 0, so evaluate on a clipped u (sigma is 0/1 beyond).
+    uc = xp.clip(u, -800.0, 800.0)
+    value = s * (1.0 + uc * sm)
+    return _SILU_D1_ZERO(xp, value, u, u_lo)
+
+
+def _silu_d2(xp: Any, u: Array, u_lo: Array) -> Array:
+    _, _, d = _sig_dd(xp, u, u_lo)
+    uc = xp.clip(u, -800.0, 800.0)
+    value = d * (2.0 - uc * xp.tanh(0.5 * uc))
+    for patch in _SILU_D2_ZEROS:
+        value = patch(xp, value, u, u_lo)
+    return value
+
+
+@register
+class Swish(Activation):
+    r"""Swish: x sigma(beta x), with a learnable beta (beta = 1 is SiLU).
+
+    .. math:: f(x) = x\,\sigma(\beta x),\quad
+              f'(x) = \sigma(u)\,(1 + u\,\sigma(-u)),\quad
+              f''(x) = \beta\,\sigma'(u)\,(2 - u\tanh(u/2)),\quad u = \beta x
+
+    .. math:: \frac{\partial f}{\partial\beta} = x^2\,\sigma'(\beta x)
+
+    f' has a zero at u = -1.2785 (the minimum of f); it is evaluated there from a
+    Taylor polynomial about the zero, so the relative accuracy holds right up to it.
+
+    Reference: Ramachandran, Zoph & Le (2017), "Searching for activation functions".
+
+    >>> import actlab
+    >>> sw = actlab.get("swish", beta=2.0)
+    >>> float(sw(1.0)), sw.learnable
+    (0.8807970779778823, ('beta',))
+    """
+
+    name = "swish"
+    parameters = (Param("beta", 1.0, learnable=True, doc="learned gate sharpness"),)
+    formula = "x * sigmoid(beta * x)"
+    reference = "Ramachandran, Zoph & Le, arXiv:1710.05941 (2017)"
+    naive = staticmethod(lambda np, x, beta: x / (1 + np.exp(-beta * x)))
+
+    @staticmethod
+    def f(xp: Any, x: Array, beta: float) -> Array:
+        u, u_lo = two_prod(xp, x, beta)
+        s = _sig_dd(xp, u, u_lo)[0]
+        # At x = +-inf the gate s is 0 or 1: where it is closed, the limit is 0, and
+        # inf * 0 must not happen.
+        return xp.where(xp.logical_and(xp.isinf(x), s < 0.5), 0.0, x) * s
+
+    @staticmethod
+    def df(xp: Any, x: Array, beta: float) -> Array:
+        return _silu_d1(xp, *two_prod(xp, x, beta))
+
+    @staticmethod
+    def d2f(xp: Any, x: Array, beta: float) -> Array:
+        return beta * _silu_d2(xp, *two_prod(xp, x, beta))
+
+    @staticmethod
+    def dparams(xp: Any, x: Array, beta: float) -> dict[str, Array]:
+        u, u_lo = two_prod(xp, x, beta)
+        xc = xp.clip(x, -1e300, 1e300)  # x * x * 0 at +-inf must be 0, not nan
+        return {"beta": xc * (xc * _sig_dd(xp, u, u_lo)[2])}
+
+
+@register
+class SiLU(Activation):
+    r"""SiLU (sigmoid-weighted linear unit): x sigma(x), i.e. swish with beta = 1.
+
+    .. math:: f(x) = x\,\sigma(x),\quad f'(x) = \sigma(x)(1 + x\,\sigma(-x)),\quad
+              f''(x) = \sigma'(x)\,(2 - x\tanh(x/2))
+
+    The zeros of f' (x = -1.2785) and f'' (x = +-2.3994) are evaluated from Taylor
+    polynomials about them (full relative accuracy near the zeros).
+
+    Reference: Elfwing, Uchibe & Doya (2018); Hendrycks & Gimpel (2016).
+
+    >>> import actlab
+    >>> float(actlab.get("silu")(-800.0))
+    -0.0
+    """
+
+    name = "silu"
+    formula = "x * sigmoid(x)"
+    reference = "Elfwing, Uchibe & Doya, Neural Networks 107 (2018)"
+    torch_equivalent = staticmethod(lambda F, x: F.silu(x))
+    naive = staticmethod(lambda np, x: x / (1 + np.exp(-x)))
+
+    @staticmethod
+    def f(xp: Any, x: Array) -> Array:
+        return xp.maximum(x, -1e300) * xp.sigmoid(x)  # -inf * 0 -> -0
+
+    @staticmethod
+    def df(xp: Any, x: Array) -> Array:
+        return _silu_d1(xp, x, 0.0)
+
+    @staticmethod
+    def d2f(xp: Any, x: Array) -> Array:
+        return _silu_d2(xp, x, 0.0)
+
+
+def _mish_parts(xp: Any, x: Array) -> tuple[Array, Array]:
+    """t = tanh(softplus(x)) and q = sech^2(softplus(x)), without cancellation.
+
+    With n = e^x (e^x + 2): t = n/(n+2) and q = 4(n+1)/(n+2)^2. For x >= 0 both are
+    rewritten in e = exp(-x) (no overflow), for x < 0 in e = exp(x).
+    """
+    neg = x < 0
+    e = xp.exp(-xp.abs(x))
+    den_pos = 1.0 + 2.0 * e * (1.0 + e)  # (n + 2) e^2 for x >= 0
+    den_neg = 2.0 + e * (e + 2.0)  # n + 2 for x < 0
+    t = xp.where(neg, e * (e + 2.0) / den_neg, (1.0 + 2.0 * e) / den_pos)
+    one_e = 1.0 + e
+    q = xp.where(neg, 4.0 * (one_e / den_neg) * (one_e / den_neg),
+                 4.0 * (e * one_e / den_pos) * (e * one_e / den_pos))
+    return t, q
+
+
+_MISH = "x * tanh(softplus(x))"
+_MISH_D1_ZERO = ZeroPatch(_MISH, 1, guess=-1.1924, radius=0.6, terms=32)
+_MISH_D2_ZEROS = (ZeroPatch(_MISH, 2, guess=-2.2, radius=0.3, terms=24),
+                  ZeroPatch(_MISH, 2, guess=1.6, radius=0.3, terms=24))
+
+
+@register
+class Mish(Activation):
+    r"""Mish: x tanh(softplus(x)).
+
+    .. math:: f(x) = x\,t,\quad f'(x) = t + x\,q\,\sigma(x),\quad
+              f''(x) = q\,\sigma(x)\,\bigl(2 + x(\sigma(-x) - 2t\sigma(x))\bigr)
+
+    with t = tanh(softplus(x)) and q = sech^2(softplus(x)) = 1 - t^2, both computed
+    as ratios of polynomials in e^{-|x|} (no cancellation, no overflow). Zeros of f'
+    (-1.1924) and f'' are evaluated from Taylor polynomials about them.
+
+    Reference: Misra (2019), "Mish: a self regularized non-monotonic activation function".
+
+    >>> import actlab
+    >>> float(actlab.get("mish")(1.0))
+    0.86509838826731
+    """
+
+    name = "mish"
+    formula = "x * tanh(softplus(x))"
+    reference = "Misra, BMVC 2020 (arXiv:1908.08681)"
+    torch_equivalent = staticmethod(lambda F, x: F.mish(x))
+    naive = staticmethod(lambda np, x: x * np.tanh(np.log(1 + np.exp(x))))
+
+    @staticmethod
+    def f(xp: Any, x: Array) -> Array:
+        return xp.maximum(x, -1e300) * _mish_parts(xp, x)[0]  # -inf * 0 -> -0
+
+    @staticmethod
+    def df(xp: Any, x: Array) -> Array:
+        t, q = _mish_parts(xp, x)
+        xc = xp.clip(x, -800.0, 800.0)
+        return _MISH_D1_ZERO(xp, t + xc * q * xp.sigmoid(x), x)
+
+    @staticmethod
+    def d2f(xp: Any, x: Array) -> Array:
+        t, q = _mish_parts(xp, x)
+        s = xp.sigmoid(x)
+        xc = xp.clip(x, -800.0, 800.0)
+        value = q * s * (2.0 + xc * (xp.sigmoid(-x) - 2.0 * t * s))
+        for patch in _MISH_D2_ZEROS:
+            value = patch(xp, value, x)
+        return value
+
+
+# Lambert's continued fraction tanh x = x / (1 + K), K = x^2/(3 + x^2/(5 + ...)),
+# gives x - tanh x = x K / (1 + K) with no subtraction; 16 levels reach 2**-60 for |x| < 2.
+_CF_LEVELS = 16
+
+
+def _tanhshrink_small(xp: Any, x: Array) -> Array:
+    x2 = x * x
+    t = 2.0 * _CF_LEVELS + 1.0
+    for k in range(_CF_LEVELS - 1, 0, -1):
+        t = (2.0 * k + 1.0) + x2 / t
+    k_ = x2 / t
+    return x * (k_ / (1.0 + k_))
+
+
+@register
+class TanhShrink(Activation):
+    r"""Tanh shrink: x - tanh(x).
+
+    .. math:: f'(x) = \tanh^2 x,\quad f''(x) = 2\tanh(x)\operatorname{sech}^2 x
+
+    Near 0 the difference cancels (f(x) ~ x^3/3); for |x| < 2 it is evaluated from
+    Lambert's continued fraction for tanh, which needs no subtraction.
+
+    Reference: PyTorch's torch.nn.Tanhshrink.
+
+    >>> import actlab
+    >>> float(actlab.get("tanhshrink")(1e-30))
+    3.333333333333333e-91
+    """
+
+    name = "tanhshrink"
+    formula = "x - tanh(x)"
+    reference = "torch.nn.Tanhshrink"
+    torch_equivalent = staticmethod(lambda F, x: F.tanhshrink(x))
+    naive = staticmethod(lambda np, x: x - np.tanh(x))
+
+    @staticmethod
+    def f(xp: Any, x: Array) -> Array:
+        return xp.patch(x - xp.tanh(x), xp.abs(x) < 2.0, _tanhshrink_small_fn(xp), x)
+
+    @staticmethod
+    def df(xp: Any, x: Array) -> Array:
+        t = xp.tanh(x)
+        return t * t
+
+    @staticmethod
+    def d2f(xp: Any, x: Array) -> Array:
+        return 8.0 * xp.tanh(x) * sigmoid_grad(xp, 2.0 * x)
+
+
+def _tanhshrink_small_fn(xp: Any) -> Any:
+    return lambda v: _tanhshrink_small(xp, v)

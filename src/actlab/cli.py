@@ -1,0 +1,322 @@
+"""The command line: ``actlab list``, ``actlab show NAME``, ``actlab plot NAME... -o FILE``.
+
+Every usage error (unknown activation, bad ``--param``, bad ``--range``, unknown
+option, unwritable output...) is reported as ONE line ``Error: <message>`` on stderr
+with exit status 2 and no traceback, so scripts can rely on it. The messages of
+:func:`actlab.get` already name the parameter, the value and what is allowed (and
+suggest names for typos): they are passed through unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import numpy as np
+import sympy
+import typer
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+from typer.core import TyperCommand, TyperGroup
+
+import actlab
+from actlab.activation import Activation
+from actlab.formula import X, parse
+from actlab.plot import check_format, plot_activations, save_figure
+from actlab.properties import output_range
+
+try:  # typer >= 0.22 ships its own copy of click
+    from typer._click.exceptions import ClickException, UsageError
+except ImportError:  # pragma: no cover - older typer uses the click package
+    from click.exceptions import ClickException, UsageError
+
+
+class _OneLineErrors(TyperGroup):
+    """Runs the CLI, turning every click/typer usage error into one ``Error:`` line.
+
+    click's own format (usage, hint, boxed message) is friendly at a terminal but
+    three to nine lines long; one line is what scripts and logs want.
+    """
+
+    def main(self, args: Any = None, prog_name: Any = None, complete_var: Any = None,
+             standalone_mode: bool = True, **extra: Any) -> Any:
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except ClickException as exc:
+            message = " ".join(exc.format_message().split())  # one line, whatever the text
+            typer.echo(f"Error: {message}", err=True)
+            sys.exit(exc.exit_code)
+        except typer.Abort:
+            typer.echo("Aborted!", err=True)
+            sys.exit(1)
+        # without standalone mode, typer returns the exit code of typer.Exit (or None)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+class _RangeCommand(TyperCommand):
+    """Accepts ``--range LO HI``, ``--range LO,HI`` and ``--range=LO,HI``.
+
+    click options take a fixed number of values, so the three spellings are joined into
+    ``--range=LO,HI`` before parsing; LO may be negative (``--range -6 6``).
+    """
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        return super().parse_args(ctx, _join_range(args))
+
+
+def _join_range(args: list[str]) -> list[str]:
+    """['--range', '-6', '6'] and ['--range', '-6,6'] -> ['--range=-6,6']; others unchanged."""
+    out, i = [], 0
+    while i < len(args):
+        if args[i] == "--":  # everything after it is positional
+            return out + args[i:]
+        if args[i] == "--range" and i + 1 < len(args):
+            value, i = args[i + 1], i + 2
+            if "," not in value and i < len(args) and _is_number(args[i]):
+                value, i = f"{value},{args[i]}", i + 1
+            out.append(f"--range={value}")
+        else:
+            out.append(args[i])
+            i += 1
+    return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+app = typer.Typer(
+    cls=_OneLineErrors,
+    help="actlab: the activation-function laboratory.",
+    add_completion=False,
+    invoke_without_command=True,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"actlab {actlab.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    ctx: typer.Context,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """actlab: the activation-function laboratory."""
+    if ctx.invoked_subcommand is None:  # bare `actlab`: help, not an error
+        typer.echo(ctx.get_help())
+
+
+# helpers ------------------------------------------------------------------------------
+
+
+def _console() -> Console:
+    """A console on the sys.stdout of the moment (so CliRunner can capture it)."""
+    console = Console(highlight=False)
+    # Rich assumes 80 columns when stdout is no terminal; a pipe or file has no width
+    # limit, and 120 columns keep most formulas of the list on one line.
+    if not console.is_terminal and "COLUMNS" not in os.environ:
+        console.width = 120
+    return console
+
+
+def _activation(name: str, params: dict[str, float] | None = None) -> Activation:
+    """actlab.get, with its ValueError/TypeError as a usage error (same message)."""
+    try:
+        return actlab.get(name, **(params or {}))
+    except (ValueError, TypeError) as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _parse_params(items: list[str]) -> dict[str, float]:
+    """['alpha=0.5', ...] -> {'alpha': 0.5}; the values are checked by actlab.get."""
+    params: dict[str, float] = {}
+    for item in items:
+        key, sep, text = (s.strip() for s in item.partition("="))
+        if not sep or not key:
+            raise UsageError(f"--param expects NAME=VALUE, e.g. -p alpha=0.5. "
+                             f"Got {item!r} instead.")
+        if key in params:
+            raise UsageError(f"--param {key} is given twice ({key}={params[key]:g} and {item!r}).")
+        try:
+            params[key] = float(text)
+        except ValueError:
+            raise UsageError(f"--param {key}: the value must be a number. "
+                             f"Got {text!r} instead.") from None
+    return params
+
+
+def _parse_range(text: str | None) -> tuple[float, float]:
+    if text is None:
+        return (-6.0, 6.0)
+    parts = text.split(",")
+    try:
+        lo, hi = (float(p) for p in parts)
+    except ValueError:
+        raise UsageError(f"--range expects two numbers LO HI (or LO,HI). "
+                         f"Got {text!r} instead.") from None
+    if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
+        raise UsageError(f"--range expects finite numbers LO < HI. "
+                         f"Got LO={lo:g}, HI={hi:g} instead.")
+    return lo, hi
+
+
+def _param_summary(act: Activation, sep: str = ", ") -> str:
+    """'alpha=0.25*' (* = learnable), separated by ``sep``; '-' without parameters."""
+    return sep.join(f"{p.name}={act.params[p.name]:.3g}{'*' if p.learnable else ''}"
+                     for p in act.parameters) or "-"
+
+
+def _derivative(expr: sympy.Expr) -> sympy.Expr:
+    # abs' = sign and sign' = 0 everywhere (the kernels' convention, see actlab.formula),
+    # so the DiracDelta terms SymPy produces are dropped; nested Piecewise are flattened.
+    d = sympy.piecewise_fold(sympy.diff(expr, X))
+    return d.replace(sympy.DiracDelta, lambda *args: sympy.S.Zero)
+
+
+_COST_ORDER = ("piecewise-linear", "algebraic", "exp", "erf", "trig")
+
+
+class Sort(str, Enum):
+    name = "name"
+    range = "range"
+    cost = "cost"
+
+
+# commands -----------------------------------------------------------------------------
+
+
+@app.command("list")
+def list_(
+    sort: Annotated[Sort, typer.Option("--sort", "-s", help="Sort by name, by output range "
+                                       "(lower, then upper bound) or by evaluation cost.")]
+    = Sort.name,
+) -> None:
+    """Every registered activation: formula, output range, parameters and cost."""
+    rows = [(act, output_range(act)) for act in map(actlab.get, actlab.names())]
+    keys = {
+        Sort.name: lambda r: r[0].name,
+        Sort.range: lambda r: (r[1][0], r[1][1], r[0].name),
+        Sort.cost: lambda r: (_cost_rank(r[0].cost), r[0].name),
+    }
+    rows.sort(key=keys[sort])
+    table = Table(title=f"{len(rows)} activations", caption="* learnable by default",
+                  box=box.SIMPLE_HEAD, pad_edge=False, expand=True)
+    # Aliases go under the name, and only the formula wraps: that fits 80 columns. (Rich
+    # squeezes other columns to nothing or truncates them when a table is too wide.)
+    table.add_column("name / aliases", no_wrap=True)
+    table.add_column("formula", overflow="fold", min_width=16, ratio=1)
+    for column in ("range", "parameters", "cost"):
+        table.add_column(column, no_wrap=True)
+    for act, rng in rows:
+        name = Text(act.name, style="bold")
+        for alias in act.aliases:
+            name.append(f"\n  {alias}", style="dim")
+        table.add_row(name, *(Text(s) for s in (act.formula, str(rng),
+                                                  _param_summary(act, "\n"), act.cost)))
+    _console().print(table)
+
+
+def _cost_rank(cost: str) -> int:
+    return _COST_ORDER.index(cost) if cost in _COST_ORDER else len(_COST_ORDER)
+
+
+@app.command()
+def show(
+    name: Annotated[str, typer.Argument(help="Activation name or alias, e.g. elu.",
+                                        metavar="NAME")],
+    param: Annotated[list[str] | None, typer.Option(
+        "--param", "-p", metavar="NAME=VALUE",
+        help="Set a parameter, e.g. -p alpha=0.5 (repeatable).")] = None,
+) -> None:
+    """One activation: f, f', f'' formulas, parameters, kinks, reference, values."""
+    act = _activation(name, _parse_params(param or []))
+    cls = type(act)
+    f = sympy.piecewise_fold(parse(act.formula, act.params))
+    d1 = _derivative(f)
+    d2 = _derivative(d1)
+    out = _console()
+    summary = (cls.__doc__ or "").strip().splitlines()
+    out.print(Text.assemble((act.name, "bold"), f" - {summary[0]}" if summary else ""))
+    if act.aliases:
+        out.print(Text(f"aliases: {', '.join(act.aliases)}"))
+    out.print(Text(f"cost: {act.cost}    output range: {output_range(act)}"))
+    out.print()
+    for label, text in (("definition", act.formula), ("f(x)", str(f)), ("f'(x)", str(d1)),
+                        ("f''(x)", str(d2)), ("LaTeX f", sympy.latex(f))):
+        out.print(Text.assemble((f"{label:>10} ", "bold"), "= ", text), soft_wrap=True)
+    out.print()
+    if act.parameters:
+        table = Table(title="parameters (* learnable)", title_justify="left")
+        for column in ("name", "value", "allowed", "learnable", "doc"):
+            table.add_column(column)
+        for p in act.parameters:
+            table.add_row(*(Text(s) for s in (p.name, f"{act.params[p.name]:g}", p.allowed(),
+                                              "yes *" if p.learnable else "no", p.doc)))
+        out.print(table)
+    else:
+        out.print(Text("parameters: none"))
+    out.print(Text.assemble(("kinks: ", "bold"), act.kinks))
+    out.print(Text.assemble(("reference: ", "bold"), act.reference or "-"))
+    xs = np.array([-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0])
+    values = Table(title="values", title_justify="left")
+    for column in ("x", "f(x)", "f'(x)", "f''(x)"):
+        values.add_column(column, justify="right")
+    for row in zip(xs, act(xs), act.grad(xs), act.grad2(xs), strict=True):
+        values.add_row(*(f"{v:.6g}" for v in row))
+    out.print(values)
+
+
+@app.command(cls=_RangeCommand)
+def plot(
+    names: Annotated[list[str], typer.Argument(help="Activation names or aliases.",
+                                               metavar="NAME")],
+    output: Annotated[Path, typer.Option("--output", "-o",
+                                         help="File to write: .png, .svg or .pdf.")],
+    derivatives: Annotated[bool, typer.Option("--derivatives", "-d",
+                                              help="Also plot f' and f'' (three panels).")]
+    = False,
+    x_range: Annotated[str | None, typer.Option(
+        "--range", metavar="LO HI",
+        help="Range of x (default -6 6); also --range=LO,HI.")] = None,
+) -> None:
+    """Plot activations (and with -d their derivatives) into a PNG, SVG or PDF file."""
+    try:
+        check_format(output)
+    except ValueError as exc:
+        raise UsageError(f"--output: {exc}") from None
+    xlim = _parse_range(x_range)
+    acts = [_activation(name) for name in names]
+    fig = plot_activations(acts, derivatives=derivatives, xlim=xlim)
+    try:
+        save_figure(fig, output)
+    except OSError as exc:
+        raise UsageError(f"--output: cannot write {str(output)!r} "
+                         f"({exc.strerror or exc}).") from None
+    typer.echo(f"wrote {output}")
+
+
+def main() -> None:
+    """Console-script entry point (``actlab = "actlab.cli:main"``)."""
+    app(prog_name="actlab")
+
+
+if __name__ == "__main__":
+    main()

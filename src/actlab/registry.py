@@ -1,0 +1,71 @@
+"""The registry: the one list of activations that everything else iterates.
+
+Catalogue modules decorate their classes with :func:`register`; the CLI, plots,
+documentation tables, torch modules and tests all read :func:`names` / :func:`get`.
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from actlab.activation import Activation
+
+_BY_NAME: dict[str, type[Activation]] = {}
+_ALIASES: dict[str, str] = {}
+
+
+def register(cls: type[Activation]) -> type[Activation]:
+    """Class decorator adding a catalogue entry (its name and aliases must be new)."""
+    for key in (cls.name, *cls.aliases):
+        if key in _BY_NAME or key in _ALIASES:
+            raise ValueError(f"activation name {key!r} is already registered")
+    _BY_NAME[cls.name] = cls
+    for alias in cls.aliases:
+        _ALIASES[alias] = cls.name
+    return cls
+
+
+def names() -> list[str]:
+    """Sorted canonical names of every registered activation."""
+    _load()
+    return sorted(_BY_NAME)
+
+
+def aliases() -> dict[str, str]:
+    """{alias: canonical name}."""
+    _load()
+    return dict(_ALIASES)
+
+
+def definition(name: str) -> type[Activation]:
+    """The class registered under ``name`` or one of its aliases."""
+    _load()
+    if not isinstance(name, str):
+        raise TypeError(f"activation name must be a str. Got {type(name).__name__} instead.")
+    key = name.strip().lower().replace("-", "_")
+    key = _ALIASES.get(key, key)
+    if key not in _BY_NAME:
+        close = difflib.get_close_matches(key, [*_BY_NAME, *_ALIASES], n=3, cutoff=0.5)
+        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
+        raise ValueError(f"Unknown activation {name!r}.{hint} Known: {', '.join(sorted(_BY_NAME))}.")
+    return _BY_NAME[key]
+
+
+def get(name: str | Activation, **params: Any) -> Activation:
+    """The activation ``name`` with the given parameters (defaults for the rest).
+
+    >>> import actlab
+    >>> actlab.get("leaky_relu", alpha=0.1)
+    actlab.get('leaky_relu', alpha=0.1)
+    >>> actlab.get("relu")(-2.0), actlab.get("logistic").name
+    (np.float64(0.0), 'sigmoid')
+    """
+    if isinstance(name, Activation):
+        return name.replace(**params) if params else name
+    return definition(name)(**params)
+
+
+def _load() -> None:
+    # Importing the catalogue runs its @register decorators (once).
+    import actlab.catalogue  # noqa: F401

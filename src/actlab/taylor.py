@@ -1,0 +1,72 @@
+"""Exact evaluation near interior zeros: local Taylor polynomials about the zero.
+
+Near a zero x0 of, say, silu'(x) = sigmoid(x) (1 + x sigmoid(-x)), every direct
+formula subtracts two nearly equal numbers, and the relative error grows like
+1/|x - x0|; no rearrangement helps. There we evaluate instead
+
+    g(x) = sum_k c_k d^k,    d = (x - x0_hi) - x0_lo,
+
+where x0 = x0_hi + x0_lo is the zero to ~106 bits and c_k = g^(k)(x0)/k!. Both come
+from the entry's own definition (its SymPy formula, evaluated with mpmath at 50
+digits), computed once on first use, so nothing here is typed in by hand.
+``x - x0_hi`` is exact near x0 (Sterbenz), hence d and the result keep full
+relative accuracy right down to the zero.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+import mpmath
+import sympy
+
+from actlab.formula import MPMATH_FUNCTIONS, X, parse
+
+Array = Any
+
+
+class ZeroPatch:
+    """The ``order``-th derivative of ``formula`` near its zero closest to ``guess``.
+
+    ``radius`` is the half-width of the window where the polynomial replaces the
+    direct formula; ``terms`` the number of Taylor terms (enough that the first
+    neglected term is below 2**-60 of the result at the window's edge; checked in
+    ``tests/test_taylor.py``).
+    """
+
+    def __init__(self, formula: str, order: int, guess: float, radius: float, terms: int) -> None:
+        self.formula, self.order, self.guess = formula, order, guess
+        self.radius, self.terms = radius, terms
+
+    @functools.cached_property
+    def coefficients(self) -> tuple[float, float, tuple[float, ...]]:
+        """(x0_hi, x0_lo, (c_1, c_2, ...)); c_0 = 0 by definition of x0."""
+        expr = sympy.diff(parse(self.formula), X, self.order)
+        g = sympy.lambdify(X, expr, modules=[MPMATH_FUNCTIONS, "mpmath"])
+        with mpmath.workdps(60):
+            x0 = mpmath.findroot(g, mpmath.mpf(self.guess))
+            # Finite differences at 60 digits: ~40 ms, agrees with Cauchy's integral
+            # (method="quad", 50x slower) to all printed digits for these functions.
+            cs = mpmath.taylor(g, x0, self.terms)
+            hi = float(x0)
+            lo = float(x0 - hi)
+            return hi, lo, tuple(float(c) for c in cs[1:])
+
+    def root(self) -> float:
+        return self.coefficients[0]
+
+    def __call__(self, xp: Any, value: Array, u: Array, u_lo: Array | float = 0.0) -> Array:
+        """``value`` with the window around the zero re-evaluated from u (+ u_lo)."""
+        hi, lo, cs = self.coefficients
+        mask = xp.abs(u - hi) < self.radius
+        if isinstance(u_lo, (int, float)):
+            return xp.patch(value, mask, lambda v: self._poly((v - hi) - lo, cs), u)
+        return xp.patch(value, mask, lambda v, w: self._poly((v - hi) + (w - lo), cs), u, u_lo)
+
+    @staticmethod
+    def _poly(d: Array, cs: tuple[float, ...]) -> Array:
+        acc = cs[-1]
+        for c in reversed(cs[:-1]):
+            acc = acc * d + c
+        return acc * d

@@ -1,0 +1,6 @@
+"""PyTorch integration (needs the optional ``torch`` extra): modules and autograd."""
+
+from actlab.torch.function import ActivationFunction, apply
+from actlab.torch.module import Activation
+
+__all__ = ["Activation", "ActivationFunction", "apply"]
