@@ -20,56 +20,83 @@ Why the values of :class:`Reference` can be trusted
    the float64 point (and the limit points 10**400, 10**440 are built exactly too).
 2. Every constant of the lambdified expression is re-evaluated at the working precision
    (``mpf(1)/mpf(3)``, ``pi``, ``sqrt(2)``...), and every mpmath operation is accurate to
-   (close to) its working precision. So an evaluation at D digits is the exact value of a
-   perturbed computation whose every step carries a relative error of about 10**-D, and
-   its total error is about ``K * 10**-D``, where K (the amplification by cancellation)
-   depends on the expression and the point but *not* on D.
-3. Escalation: the value at D digits and at 2D digits are compared. Their difference is
+   (close to) its working precision. So an evaluation at D digits carries rounding errors
+   of relative size ~10**-D at every step, and its total error is ~``K * 10**-D``, where
+   K (the amplification by cancellation) depends on the expression and the point but not
+   on D -- *as long as no information is lost outright* (see 4).
+3. Escalation: the values at D and at 2D digits are compared. Their difference is
    dominated by the error of the D-digit one, ``K * 10**-D``. If they agree to a relative
    1e-25, then ``K * 10**-D <~ 1e-25`` and the error of the 2D-digit value, ``K * 10**-2D``,
    is below ``1e-25 * 10**-D <= 1e-65`` (relative). Correct rounding to at most 53 bits
    needs ~1e-16 plus "the true value is not within 1e-65 of a rounding boundary". That can
-   fail only for values that sit exactly on a midpoint (they are exact dyadic numbers,
-   which are then computed exactly: rational operations on 53-bit inputs are exact at
-   >= 133 bits) or absurdly close to one (probability ~1e-49 per point).
-4. An exact zero is never trusted below the cap: total cancellation (``1 - tanh(x)**2`` at
-   x = 400 evaluates to exactly 0 until ~350 digits) looks like a zero, so a zero
-   escalates until it either becomes nonzero or the cap (``max_dps``, 2000) is reached, and
-   only there is it accepted (recorded as ``"cap_zero"`` in :meth:`Reference.problems`;
-   likewise a nonzero value at the cap that is not confirmed but is below 2**-1075, so
-   rounds to +-0 in every dtype: ``"cap_tiny"``). A result that is a Python ``int`` is exact by construction (it can only come from an
-   integer literal of the expression, e.g. a ``Piecewise`` branch or ``Max(0, x)``; mpmath
-   arithmetic always returns mpf), so it is accepted at once.
-5. A non-real result (``sqrt`` of a slightly negative cancelled value gives an ``mpc``), an
-   mpmath NaN, or an arithmetic exception (``ZeroDivisionError`` ...) also escalates, since
-   each can be an artefact of too few digits; if it persists up to the cap the reference is
-   NaN (genuine domain error, e.g. ``sqrt(x)`` at x < 0, or a removable singularity that
-   the expression does not handle -- write those with ``Piecewise``).
+   fail only for values that sit exactly on a midpoint (exact dyadic numbers, which are
+   computed exactly: rational operations on 53-bit inputs are exact at >= 133 bits) or
+   absurdly close to one (probability ~1e-49 per point).
+4. Absorption, where 2-3 fails: the error model of 2 breaks when a term is absorbed
+   *completely* at both precisions. ``log(1 + exp(x))`` at x = -280: ``1 + 1e-122`` is
+   exactly 1 at 40 and at 80 digits, so log gives exactly 0 at both; in
+   ``mish' = tanh(log(1 + exp(x))) + x*sigmoid(x)*(...)`` that lost term is masked by the
+   other one, the two precisions agree, and plain D/2D escalation returns a value off by a
+   relative 1/280 (1.8e13 ulp; measured). Hence a second check before accepting: the
+   lower precision is evaluated again with the result of every function perturbed by a
+   random ~256 ulp, and the argument too for the functions that are ill-conditioned at
+   moderate arguments (log near 1, sin near its zeros...; see ``_PERTURBED_ARGUMENTS``).
+   ``log(1 + 1e-122)`` then gives ~1e-38 of noise instead of 0, the check disagrees, and
+   the escalation goes on until 1e-122 is resolved. Agreement of the perturbed D value
+   with the 2D value bounds the sensitivity of the result to errors at the function
+   boundaries by 1e-25 / 256 ulp(D), so whatever was absorbed at 2D (below 1 ulp(2D))
+   changes the result by < 1e-25 * 10**-D. This is a (strong) heuristic, not a proof:
+   absorption inside pure arithmetic (``(1 + x) - 1`` masked by another term) is not
+   perturbed; SymPy simplifies most of that away, and a total cancellation still shows
+   up as an exact zero (5). Interval arithmetic would be rigorous, but ``mpmath.iv`` has
+   no tanh, atan, erf, erfc, sinh or cosh.
+5. An exact zero is never trusted below the cap: total cancellation (``1 - tanh(x)**2``
+   at x = 400 is exactly 0 until ~350 digits) looks like a zero, so a zero escalates
+   until it either becomes nonzero or the cap (``max_dps``, 2000) is reached, and only
+   there is it accepted (status ``"cap_zero"`` in :meth:`Reference.problems`; likewise
+   a nonzero value at the cap that is not confirmed but is below 2**-1075, so rounds to
+   +-0 in every dtype: ``"cap_tiny"``). A result that is a Python ``int`` is exact by
+   construction (it can only come from an integer literal of the expression, e.g. a
+   ``Piecewise`` branch or ``Max(0, x)``; mpmath arithmetic always returns mpf), so it is
+   accepted at once.
+6. A non-real result (``sqrt`` of a slightly negative cancelled value gives an ``mpc``),
+   an mpmath NaN, or an arithmetic exception (``ZeroDivisionError`` ...) also escalates,
+   since each can be an artefact of too few digits; if it persists up to the cap the
+   reference is NaN (genuine domain error, e.g. ``sqrt(x)`` at x < 0, or a removable
+   singularity that the expression does not handle -- write those with ``Piecewise``).
+7. What is evaluated is ``expr`` after a few exact rewrites that remove a constant
+   cancelling an erf/erfc/tanh (``1 + erf(u)`` -> ``erfc(-u)``, ``1 - tanh(u)**2`` ->
+   ``sech(u)**2``...; see :func:`_stabilize`). They change nothing in the value, only the
+   digits needed: the Gaussian tail of GELU went from ~100 s to ~2 s per grid.
 
 Limits: at x = +-inf the expression is evaluated (with the same escalation) at +-10**400
 and +-10**440, far beyond every float; both are rounded to the dtype and, if they round to
 the same value, that is the reference, else the limit is taken not to exist (NaN; e.g.
 ``sin``). Caveat: this is numerical, so an expression that multiplies a total cancellation
-by something huge (``(1 - tanh(x)**2) * exp(2*x)``) gets 0 there instead of 4; the same
-holds at huge finite points such as the dtype max. Inspect :meth:`Reference.problems`.
+by something huge (``exp(x) * log(1 + exp(-x))``) gets 0 there instead of 1, and so it
+does at huge finite points (1e5, the dtype max): more than 2000 digits would be needed.
+Such points are reported as ``"cap_zero"`` by :meth:`Reference.problems` -- check it.
 """
 
 from __future__ import annotations
 
-from actlab.formula import MPMATH_FUNCTIONS
+import builtins
 import hashlib
 import math
 import os
 import random
 import tempfile
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import mpmath
 import numpy as np
 import sympy
 from mpmath import libmp
+
+from actlab.formula import MPMATH_FUNCTIONS
 
 __all__ = [
     "DTYPES",
@@ -290,16 +317,93 @@ def _erfc(z: Any) -> Any:
     return mpmath.erfc(z)
 
 
-_MP_OVERRIDES = {"erfc": _erfc, **MPMATH_FUNCTIONS}  # stable named functions of formulas
+class _ErfcOfMinus(sympy.Function):
+    """erfc(-u), kept unevaluated (SymPy turns ``erfc(-u)`` into ``2 - erfc(u)``)."""
 
-# The functions whose arguments and results are perturbed in the checking evaluation (see
-# "absorption" in the module docstring): every elementary and special function the
-# printer may emit, plus the overrides. abs/sign/max/min and relationals are left alone.
-_PERTURBED_NAMES = (
+    nargs = 1
+
+
+def _erfc_of_minus(u: Any) -> Any:
+    return _erfc(-u)
+
+
+def _stabilize(expr: sympy.Expr) -> sympy.Expr:
+    """Exact rewrites of ``k + c*f`` (k, c numbers) that remove a constant cancelling ``f``.
+
+    ``1 + erf(u)`` (the Gaussian CDF) and ``2 - erfc(u)`` (which SymPy makes of
+    ``erfc(-u)``) cancel catastrophically for u -> -inf: ~x**2/4.6 digits at x = u*sqrt(2),
+    i.e. mpmath's erf at 640-2000 digits for x in [-100, -35], which is slow (0.05-4 s a
+    call, 100x the whole rest of a grid). Likewise ``1 +- tanh(u)`` and ``1 - tanh(u)**2``
+    (every derivative of tanh) beyond |u| ~ 30, which hit the 2000-digit cap for
+    |u| > 2300. The identities used (a form only when its constant is exactly 0):
+
+    * ``k + c*erf(u) = (k - c) + c*erfc(-u) = (k + c) - c*erfc(u)``
+    * ``k + c*erfc(u) = (k + 2c) - c*erfc(-u) = (k + c) - c*erf(u)``
+    * ``c + c*tanh(u) = 2c / (1 + exp(-2u))``, ``-c + c*tanh(u) = -2c / (1 + exp(2u))``
+    * ``-c + c*tanh(u)**2 = -c*sech(u)**2``
+
+    The escalation then certifies the rewritten form like any other (same value).
+    """
+
+    def fix(add: sympy.Expr) -> sympy.Expr:
+        k = sympy.Add(*[a for a in add.args if a.is_Number])
+        if k == 0:
+            return add
+        terms = [a for a in add.args if not a.is_Number]
+        for i, t in enumerate(terms):
+            c, f = t.as_coeff_Mul()
+            new = None
+            if isinstance(f, sympy.erf):
+                if k - c == 0:
+                    new = c * _ErfcOfMinus(f.args[0])
+                elif k + c == 0:
+                    new = -c * sympy.erfc(f.args[0])
+            elif isinstance(f, sympy.erfc):
+                if k + 2 * c == 0:
+                    new = -c * _ErfcOfMinus(f.args[0])
+                elif k + c == 0:
+                    new = -c * sympy.erf(f.args[0])
+            elif isinstance(f, sympy.tanh):
+                u = f.args[0]
+                if k == c:
+                    new = 2 * c / (1 + sympy.exp(-2 * u))
+                elif k == -c:
+                    new = -2 * c / (1 + sympy.exp(2 * u))
+            elif f.is_Pow and isinstance(f.base, sympy.tanh) and f.exp == 2 and k == -c:
+                new = -c * sympy.sech(f.base.args[0]) ** 2
+            if new is not None:
+                return sympy.Add(*terms[:i], new, *terms[i + 1 :])
+        return add
+
+    if not expr.has(sympy.erf, sympy.erfc, sympy.tanh):
+        return expr
+    return expr.replace(lambda e: isinstance(e, sympy.Add), fix)
+
+
+_MP_OVERRIDES = {
+    "erfc": _erfc,
+    "_ErfcOfMinus": _erfc_of_minus,
+    **MPMATH_FUNCTIONS,  # stable named functions of formulas
+}
+
+# The checking evaluation (see "absorption" in the module docstring) perturbs the result of
+# every function the printer may emit (plus the overrides), and also the argument of those
+# whose condition number |u f'(u) / f(u)| can be huge at moderate arguments (log near 1,
+# sin near its zeros, ...). The others (exp, tanh, erf, atan, sqrt, sigmoid, ...) have a
+# condition number of at most ~|u| or ~u**2: an argument perturbation would only force the
+# huge-argument points (dtype max, 1e400) to high precision for nothing. abs, sign,
+# max/min, arithmetic and relationals are not perturbed.
+_PERTURBED_RESULTS = (
     "exp", "log", "sqrt", "sin", "cos", "tan", "sec", "csc", "cot", "sinh", "cosh", "tanh",
     "sech", "csch", "coth", "asin", "acos", "atan", "atan2", "asinh", "acosh", "atanh",
-    "erf", "erfc", "log1p", "expm1", "cbrt", "root", "power", "gamma", "loggamma",
+    "acoth", "erf", "erfc", "log1p", "expm1", "cbrt", "root", "gamma", "loggamma",
 )  # fmt: skip
+_PERTURBED_ARGUMENTS = frozenset(
+    ["log", "log1p", "sin", "cos", "tan", "sec", "csc", "cot", "asin", "acos", "acosh",
+     "atanh", "acoth", "gamma", "loggamma", "root"]
+)  # fmt: skip
+#: Overrides known to be well conditioned in their argument (unknown ones get both).
+_WELL_CONDITIONED_OVERRIDES = frozenset(["erfc", "_ErfcOfMinus", "sigmoid", "softplus", "expm1"])
 
 _RNG = random.Random(0)  # reseeded before every perturbed evaluation: reproducible
 
@@ -307,7 +411,11 @@ _RNG = random.Random(0)  # reseeded before every perturbed evaluation: reproduci
 def _perturb(v: Any) -> Any:
     """``v * (1 + d)`` with a random ``|d|`` in [2**-(prec-7), 2**-(prec-8)] (256x the
     rounding error of the working precision), kept exactly (computed at prec + 40 bits)."""
-    if not isinstance(v, mpmath.mpf) or not v or not mpmath.isfinite(v):
+    if not isinstance(v, mpmath.mpf):
+        if not hasattr(v, "_mpf_"):  # ints, mpc, bools: left alone
+            return v
+        v = mpmath.mpf(v)  # an mpmath constant (pi, e...) at the working precision
+    if not v or not mpmath.isfinite(v):
         return v
     prec = mpmath.mp.prec
     k = _RNG.randint(1 << 20, 1 << 21) * _RNG.choice((-1, 1))
@@ -315,22 +423,32 @@ def _perturb(v: Any) -> Any:
         return v + v * mpmath.ldexp(k, -(prec + 13))
 
 
-def _perturbing(f: Callable[..., Any]) -> Callable[..., Any]:
-    def g(*args: Any) -> Any:
-        return _perturb(f(*(_perturb(a) for a in args)))
+def _perturbing(f: Callable[..., Any], arguments: bool) -> Callable[..., Any]:
+    if arguments:
+
+        def g(*args: Any) -> Any:
+            return _perturb(f(*(_perturb(a) for a in args)))
+
+    else:
+
+        def g(*args: Any) -> Any:
+            return _perturb(f(*args))
 
     g.__name__ = getattr(f, "__name__", "perturbed")
     return g
 
 
-def _perturbed_namespace() -> dict[str, Callable[..., Any]]:
+def _perturbed_namespace(
+    functions: Mapping[str, Callable[..., Any]] | None = None,
+) -> dict[str, Callable[..., Any]]:
     ns = {}
-    for name in _PERTURBED_NAMES:
-        f = _MP_OVERRIDES.get(name) or getattr(mpmath, name, None)
+    for name in _PERTURBED_RESULTS:
+        f = getattr(mpmath, name, None)
         if f is not None:
-            ns[name] = _perturbing(f)
-    for name, f in _MP_OVERRIDES.items():
-        ns[name] = _perturbing(f)
+            ns[name] = _perturbing(f, name in _PERTURBED_ARGUMENTS)
+    for name, f in {**_MP_OVERRIDES, **(functions or {})}.items():
+        arguments = name in _PERTURBED_ARGUMENTS or name not in _WELL_CONDITIONED_OVERRIDES
+        ns[name] = _perturbing(f, arguments)
     return ns
 
 #: Exceptions an evaluation may raise at too low a precision (or at a genuine singularity).
@@ -405,6 +523,7 @@ class Reference:
         max_dps: int = 2000,
         rtol: float = 1e-25,
         cse: bool | None = None,
+        functions: Mapping[str, Callable[..., Any]] | None = None,
     ) -> None:
         expr = sympy.sympify(expr)
         extra = expr.free_symbols - {x}
@@ -419,12 +538,24 @@ class Reference:
         self.rtol = mpmath.mpf(rtol)
         if cse is None:
             cse = not expr.has(sympy.Piecewise)
+        #: What is actually evaluated: ``expr`` after exact, cancellation-removing rewrites.
+        self.evaluated_expr = _stabilize(expr)
+        plain = {**_MP_OVERRIDES, **(functions or {})}
         self._func: Callable[[mpmath.mpf], Any] = sympy.lambdify(
-            x, expr, modules=[_MP_OVERRIDES, "mpmath"], cse=cse
+            x, self.evaluated_expr, modules=[plain, "mpmath"], cse=cse
         )
         self._func_perturbed: Callable[[mpmath.mpf], Any] = sympy.lambdify(
-            x, expr, modules=[_perturbed_namespace(), "mpmath"], cse=cse
+            x, self.evaluated_expr, modules=[_perturbed_namespace(functions), "mpmath"], cse=cse
         )
+        # Fail now, not at the first point, on a function lambdify could not translate.
+        missing = sorted(
+            n for n in self._func.__code__.co_names
+            if n not in self._func.__globals__ and not hasattr(builtins, n)
+        )  # fmt: skip
+        if missing:
+            raise ValueError(
+                f"no mpmath implementation for {missing} in {expr}; pass functions={{name: f}}"
+            )
         self.srepr = sympy.srepr(expr)
         settings = (self.start_dps, self.max_dps, repr(rtol))
         self._memo = _MEMO.setdefault((self.srepr, settings), {})

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-import actlab
 from conftest import case_id, param_cases
 from reference import standard_grid, ulp_distance
 from truth import TOLERANCE, reference, worst
+
+import actlab
 
 CASES = param_cases()
 DTYPES = [np.float64, np.float32, np.float16]

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import case_id, param_cases
 
 import actlab
-from conftest import case_id, param_cases
 
 
 def _smooth_points(act: actlab.Activation) -> np.ndarray:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
-import sympy
 import pytest
+import sympy
 
-from actlab.formula import X, FormulaError, parse
+from actlab.formula import FormulaError, X, parse
 
 
 def test_parses_the_catalogue_language() -> None:
     b = sympy.Symbol("b", real=True)
-    assert parse("x * sigmoid(b * x)", ["b"]) == X / (1 + sympy.exp(-b * X))
+    swish = parse("x * sigmoid(b * x)", ["b"])
+    assert swish.rewrite(sympy.exp) == X / (1 + sympy.exp(-b * X))
+    assert sympy.simplify((swish.diff(X) - sympy.diff(X / (1 + sympy.exp(-b * X)), X))
+                          .rewrite(sympy.exp)) == 0
     assert parse("0.044715") == sympy.Rational(44715, 10**6)  # exact decimal
     assert parse("where(x > 0, x, 0)") == sympy.Piecewise((X, X > 0), (0, True))
     assert parse("where(-3 < x <= 3, 1, 0)") == sympy.Piecewise(

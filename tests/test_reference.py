@@ -7,9 +7,8 @@ import math
 import mpmath
 import numpy as np
 import pytest
-import sympy as sp
-
 import reference
+import sympy as sp
 from reference import (
     DTYPES,
     NAN_MISMATCH,
@@ -314,9 +313,91 @@ def test_reference_sech2(dtype):
 
 
 def test_reference_cap_zero_is_reported():
-    r = Reference(1 - sp.tanh(x) ** 2, x)
-    assert r.values(np.array([1e4]), np.float64)[0] == 0.0
+    # log(1 + exp(-x)) at 1e4 is ~1e-4343: 0 at every precision up to the 2000-digit cap
+    r = Reference(sp.log(1 + sp.exp(-x)), x)
+    assert same(r.values(np.array([1e4, 40.0]), np.float64), np.array([0.0, math.exp(-40.0)]))
     assert r.problems([1e4, 40.0]) == {1e4: "cap_zero"}
+    # the documented limitation: a total cancellation times something huge
+    r = Reference(sp.exp(x) * sp.log(1 + sp.exp(-x)), x)
+    got = r.values(np.array([1e3, 1e5, np.inf]), np.float64)
+    assert got.tolist() == [1.0, 0.0, 0.0]  # true: 1, 1, 1
+    assert r.problems() == {1e5: "cap_zero", np.inf: "cap_zero"}
+
+
+def test_reference_absorption_is_caught():
+    # mish' written with the plain log(1 + exp(x)): at x = -280, 1 + exp(x) is exactly 1 at
+    # 40 and 80 digits; the lost tanh(...) term is masked by the other one, so plain D/2D
+    # agreement accepted a value off by 1/280. The perturbed check must catch it.
+    mish = x * sp.tanh(sp.log(1 + sp.exp(x)))
+    d1 = sp.diff(mish, x)
+
+    def exact(t):
+        sp_ = mpmath.log1p(mpmath.exp(t))
+        sg = 1 / (1 + mpmath.exp(-t))
+        return mpmath.tanh(sp_) + t * sg * mpmath.sech(sp_) ** 2
+
+    pts = np.array([-280.0, -100.0, -700.0, -30.0, 3.0])
+    got = Reference(d1, x).values(pts, np.float64)
+    assert same(got, np.array([mp_ref(exact, v, np.float64, dps=1000) for v in pts]))
+
+
+@pytest.mark.parametrize(
+    "expr",
+    [
+        (1 + sp.erf(x / sp.sqrt(2))) / 2,
+        x * sp.erfc(-x / sp.sqrt(2)) / 2,  # SymPy makes it x*(2 - erfc(x/sqrt(2)))/2
+        3 - 3 * sp.erf(x),
+        sp.erfc(x) - 1,
+        x * (1 + sp.tanh(x)),
+        sp.tanh(2 * x) - 1,
+        1 - sp.tanh(x) ** 2,
+        2 * (sp.tanh(x) ** 2 - 1) * sp.tanh(x),
+    ],
+)
+def test_stabilize_rewrites_are_identities(expr):
+    new = reference._stabilize(expr)
+    assert new != expr
+    assert not any(isinstance(a, sp.Add) and any(t.is_Number for t in a.args) and a.has(sp.erf, sp.erfc, sp.tanh)
+                   for a in sp.preorder_traversal(new))  # fmt: skip
+    f_old = sp.lambdify(x, expr, modules=[reference._MP_OVERRIDES, "mpmath"])
+    f_new = sp.lambdify(x, new, modules=[reference._MP_OVERRIDES, "mpmath"])
+    with mpmath.workdps(60):
+        for v in (-3.0, -0.7, 0.25, 1.5, 4.0):
+            a, b = f_old(mpmath.mpf(v)), f_new(mpmath.mpf(v))
+            assert mpmath.almosteq(a, b, rel_eps=mpmath.mpf(10) ** -50, abs_eps=mpmath.mpf(10) ** -50)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_reference_gelu_gaussian_tail(dtype):
+    # the rewrite makes these cheap; the values must be those of the tail formula
+    pts = np.array([-38.0, -50.0, -80.0, -120.0, -1e3, -5.0, 0.5, 60.0], dtype=dtype).astype(np.float64)
+    for expr in (x * (1 + sp.erf(x / sp.sqrt(2))) / 2, x * sp.erfc(-x / sp.sqrt(2)) / 2):
+        r = Reference(expr, x)
+        got = r.values(pts, dtype)
+        expect = np.array([mp_ref(lambda t: t * mpmath.ncdf(t), v, dtype, dps=60) for v in pts], dtype=dtype)
+        assert same(got, expect)
+        assert r.problems(pts) == {}
+    d1 = Reference(sp.diff(x * (1 + sp.erf(x / sp.sqrt(2))) / 2, x), x).values(pts, dtype)
+    expect = [mp_ref(lambda t: mpmath.ncdf(t) + t * mpmath.npdf(t), v, dtype, dps=3000) for v in pts]
+    assert same(d1, np.array(expect, dtype=dtype))
+
+
+def test_perturb_size():
+    with mpmath.workdps(40):
+        prec = mpmath.mp.prec
+        for v in (mpmath.mpf(1), mpmath.mpf("-3.7e-300"), mpmath.pi):
+            for _ in range(20):
+                d = abs(reference._perturb(v) / v - 1)
+                assert mpmath.mpf(2) ** -(prec - 7) <= d <= mpmath.mpf(2) ** -(prec - 8)
+        assert reference._perturb(mpmath.mpf(0)) == 0
+        assert reference._perturb(3) == 3
+
+
+def test_reference_unknown_function_fails_early():
+    with pytest.raises(ValueError, match="DiracDelta"):
+        Reference(sp.diff(sp.sign(x), x), x)
+    r = Reference(sp.diff(sp.sign(x), x) + 1, x, functions={"DiracDelta": lambda u: 0})
+    assert r.values(np.array([-1.0, 2.0]), np.float64).tolist() == [1.0, 1.0]
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -433,9 +514,9 @@ def test_reference_memo_and_dtypes_share_one_evaluation(monkeypatch):
     calls = []
     orig = Reference._eval_at
 
-    def counting(self, xm, dps):
+    def counting(self, xm, dps, perturbed=False):
         calls.append(dps)
-        return orig(self, xm, dps)
+        return orig(self, xm, dps, perturbed)
 
     monkeypatch.setattr(Reference, "_eval_at", counting)
     pts = np.array([0.5, -3.0, 2.0])
@@ -461,7 +542,7 @@ def test_reference_disk_cache(tmp_path, monkeypatch):
     # fresh process state: nothing in memory, and evaluation is forbidden
     monkeypatch.setattr(reference, "_MEMO", {})
 
-    def boom(self, xm, dps):
+    def boom(self, xm, dps, perturbed=False):
         raise AssertionError("evaluated despite the disk cache")
 
     monkeypatch.setattr(Reference, "_eval_at", boom)

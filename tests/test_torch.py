@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import case_id, param_cases
 
 import actlab
-from conftest import case_id, param_cases
 
 torch = pytest.importorskip("torch")
 import actlab.torch as at  # noqa: E402
@@ -15,7 +15,7 @@ F = torch.nn.functional
 NAMES = actlab.names()
 
 
-def _points(dtype=torch.float64) -> "torch.Tensor":
+def _points(dtype=torch.float64) -> torch.Tensor:
     # moderate values away from kinks: gradcheck's finite differences need smoothness
     x = torch.linspace(-5.3, 5.1, 47, dtype=dtype)
     return x[(x - x.round()).abs() > 0.05]

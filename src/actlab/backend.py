@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import scipy.special as sc
@@ -53,9 +54,15 @@ class NumpyOps:
     isfinite = staticmethod(np.isfinite)
     logical_and = staticmethod(np.logical_and)
     logical_or = staticmethod(np.logical_or)
-    # SciPy's expit/log_expit branch on the sign of x internally: <= 2 ulp, no overflow.
-    sigmoid = staticmethod(sc.expit)
+    # SciPy's log_expit branches on the sign of x internally: <= 1 ulp, no overflow.
     log_sigmoid = staticmethod(sc.log_expit)
+
+    @staticmethod
+    def sigmoid(x: Array) -> Array:
+        # SciPy's expit is fused and <= 2 ulp, but flushes to 0 below x = -709.8 where
+        # sigma(x) = e^x (to 1e-304 relative) is still a normal or subnormal number.
+        s = sc.expit(x)
+        return NumpyOps.patch(s, x < -EXP_TAIL, np.exp, x)
 
     @staticmethod
     def clip(x: Array, lo: float, hi: float) -> Array:
@@ -96,9 +103,9 @@ class TorchOps:
 
         self.torch = torch
         self.float64 = torch.float64
-        # (where/maximum/minimum/hypot/exp are methods below: they need Python-scalar
+        # (where/maximum/minimum/hypot are methods below: they need Python-scalar
         # handling in float64, or accuracy fixes.)
-        for op in ("expm1", "log", "log1p", "sqrt", "tanh", "sin", "cos", "atan", "abs", "sign",
+        for op in ("exp", "expm1", "log", "log1p", "sqrt", "tanh", "sin", "cos", "atan", "abs", "sign",
                    "isnan", "isinf", "isfinite", "logical_and", "logical_or"):
             setattr(self, op, getattr(torch, op))
 
@@ -121,21 +128,15 @@ class TorchOps:
     def hypot(self, a: Array, b: Any) -> Array:  # type: ignore[no-redef]
         return self.torch.hypot(a, self._t(b, a))
 
-    def exp(self, x: Array) -> Array:
-        # NOTE: torch.exp (float64, CPU) flushes results below ~1e-308 to 0 or loses
-        # accuracy in the subnormal range; exp(x/2)^2 there is exact to the subnormal ulp.
-        half = self.torch.exp(0.5 * self.torch.clamp(x, max=-700.0))
-        return self.torch.where(x < -700.0, half * half, self.torch.exp(x))
-
     def sigmoid(self, x: Array) -> Array:
         # NOTE: torch.sigmoid is 1/(1+exp(-x)); exp overflows for x < -709 and returns 0
         # where the true value is a subnormal. Branch on the sign like SciPy's expit.
-        e = self.exp(-self.torch.abs(x))
+        e = self.torch.exp(-self.torch.abs(x))
         return self.torch.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
     def log_sigmoid(self, x: Array) -> Array:
         return self.torch.minimum(x, self.torch.zeros_like(x)) - self.torch.log1p(
-            self.exp(-self.torch.abs(x)))
+            self.torch.exp(-self.torch.abs(x)))
 
     def clip(self, x: Array, lo: float, hi: float) -> Array:
         return self.torch.clamp(x, lo, hi)
@@ -232,6 +233,22 @@ def two_sum(a: Array, b: Array) -> tuple[Array, Array]:
     s = a + b
     bb = s - a
     return s, (a - (s - bb)) + (b - bb)
+
+
+#: Below -EXP_TAIL, exp is within a factor 10 of the subnormal range, and 1 + e^v == 1.
+EXP_TAIL = 700.0
+
+
+def exp_tail(xp: Any, v: Array, v_lo: Array | float, factor: Array | float) -> Array:
+    """factor * exp(v + v_lo), meant for v <= -EXP_TAIL (elsewhere a finite placeholder).
+
+    Use it where a result is (factor x a tiny exponential): sigma(u), sigma'(u) and the
+    like all equal e^-|u| there to 1e-304 relative, and multiplying a subnormal by a
+    factor would magnify its rounding error. ``factor`` must be finite.
+    """
+    vc = xp.minimum(v, -EXP_TAIL)
+    lo = v_lo if isinstance(v_lo, (int, float)) else xp.where(v <= -EXP_TAIL, v_lo, 0.0)
+    return scaled_exp_neg(xp, -vc, -lo, factor)
 
 
 def scaled_exp_neg(xp: Any, p: Array, e: Array, factor: Array | float) -> Array:

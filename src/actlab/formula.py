@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import ast
 import difflib
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 import sympy
 

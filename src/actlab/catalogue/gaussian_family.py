@@ -13,8 +13,16 @@ import math
 from typing import Any
 
 from actlab.activation import Activation
-from actlab.backend import scaled_exp_neg, split_constant, two_prod, two_square, two_sum
-from actlab.catalogue.sigmoid_family import _sig_dd
+from actlab.backend import (
+    EXP_TAIL,
+    exp_tail,
+    scaled_exp_neg,
+    split_constant,
+    two_prod,
+    two_square,
+    two_sum,
+)
+from actlab.catalogue.sigmoid_family import _sig_dd, sig_grad_tail
 from actlab.registry import register
 from actlab.special import ndtr
 from actlab.taylor import ZeroPatch
@@ -55,15 +63,18 @@ class GELU(Activation):
     .. math:: f(x) = x\,\Phi(x),\quad f'(x) = \Phi(x) + x\,\varphi(x),\quad
               f''(x) = \varphi(x)\,(2 - x^2)
 
-    Accurate in the left tail: gelu(-20) = -5.5e-88 (PyTorch returns 0 below
-    x ~ -9 in float64... and a few hundred ulp off before that). The zero of f' at
+    Accurate in the left tail: gelu(-20) = -5.5e-88. (PyTorch evaluates
+    x (1 + erf(x/sqrt 2))/2, which cancels: 4e-11 relative error at x = -5 and exactly
+    0 below x ~ -8.3 in float64; SciPy's ndtr is up to ~1000 ulp off there.) Phi comes
+    from :func:`actlab.special.ndtr`; below x = -36, where Phi is subnormal, from the
+    asymptotic series of the Mills ratio, rounded once. The zero of f' at
     x = -0.7518 is evaluated from a Taylor polynomial about it.
 
     Reference: Hendrycks & Gimpel (2016), "Gaussian error linear units (GELUs)".
 
     >>> import actlab
     >>> float(actlab.get("gelu")(-20.0))
-    -5.507248237212467e-88
+    -5.5072482372124e-88
     """
 
     name = "gelu"
@@ -145,17 +156,25 @@ class GELUTanh(Activation):
     naive = staticmethod(lambda np, x: 0.5 * x * (
         1 + np.tanh(np.sqrt(2 / np.pi) * (x + 0.044715 * x**3))))
 
+    # Where |u| > 700, sigma(u) (u < 0) and sigma'(u) equal e^-|u| to 1e-304: there the
+    # results are (factor x e^-|u|), rounded once by exp_tail / sig_grad_tail.
+
     @staticmethod
     def f(xp: Any, x: Array) -> Array:
-        s = _sig_dd(xp, *_gelu_tanh_u(xp, xp.clip(x, -1e3, 1e3)))[0]
-        return xp.maximum(x, -1e300) * s
+        xc = xp.clip(x, -1e3, 1e3)
+        u, u_lo = _gelu_tanh_u(xp, xc)
+        value = xp.maximum(x, -1e300) * _sig_dd(xp, u, u_lo)[0]
+        return xp.where(u < -EXP_TAIL, exp_tail(xp, u, u_lo, xc), value)
 
     @staticmethod
     def df(xp: Any, x: Array) -> Array:
         xc = xp.clip(x, -1e3, 1e3)
-        s, sm, _ = _sig_dd(xp, *_gelu_tanh_u(xp, xc))
+        u, u_lo = _gelu_tanh_u(xp, xc)
+        s, sm, _ = _sig_dd(xp, u, u_lo)
         du = _GT_K2[0] * (1.0 + 3.0 * _GT_C[0] * xc * xc)
-        return _GELU_TANH_D1_ZERO(xp, s * (1.0 + xc * du * sm), x)
+        value = s * (1.0 + xc * du * sm)
+        value = xp.where(u < -EXP_TAIL, exp_tail(xp, u, u_lo, 1.0 + xc * du), value)
+        return _GELU_TANH_D1_ZERO(xp, value, x)
 
     @staticmethod
     def d2f(xp: Any, x: Array) -> Array:
@@ -165,6 +184,8 @@ class GELUTanh(Activation):
         du = _GT_K2[0] * (1.0 + 3.0 * _GT_C[0] * xc * xc)
         d2u = _GT_K2[0] * 6.0 * _GT_C[0] * xc
         value = d * (2.0 * du + xc * d2u - xc * du * du * xp.tanh(0.5 * u))
+        tail = sig_grad_tail(xp, u, u_lo, 2.0 * du + xc * d2u - xc * du * du * xp.sign(u))
+        value = xp.where(xp.abs(u) > EXP_TAIL, tail, value)
         for patch in _GELU_TANH_D2_ZEROS:
             value = patch(xp, value, x)
         return value

@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from actlab.activation import Activation, Param
-from actlab.backend import two_prod
+from actlab.backend import EXP_TAIL, exp_tail, two_prod
 from actlab.registry import register
 from actlab.taylor import ZeroPatch
 
@@ -30,6 +30,11 @@ def sigmoid_grad(xp: Any, u: Array) -> Array:
     e = xp.exp(-xp.abs(u))
     t = 1.0 + e
     return e / t / t
+
+
+def sig_grad_tail(xp: Any, u: Array, u_lo: Array | float, factor: Array | float) -> Array:
+    """factor * sigma'(u) for |u| > EXP_TAIL, where sigma'(u) = e^-|u|, rounded once."""
+    return exp_tail(xp, -xp.abs(u), -xp.sign(u) * u_lo, factor)
 
 
 def _sig_dd(xp: Any, u: Array, u_lo: Array) -> tuple[Array, Array, Array]:
@@ -202,22 +207,36 @@ _SILU_D2_ZEROS = (ZeroPatch(_SILU, 2, guess=-2.3994, radius=0.3, terms=24),
                   ZeroPatch(_SILU, 2, guess=2.3994, radius=0.3, terms=24))
 
 
-def _silu_d1(xp: Any, u: Array, u_lo: Array) -> Array:
+def _silu_d1(xp: Any, u: Array, u_lo: Array | float) -> Array:
     s, sm, _ = _sig_dd(xp, u, u_lo)
-    # Guard u*sm against inf*0 at u = -inf: the limit of u sigma(-u)... is -inf * 1; the
-    # product with s = 0 must be 0, so evaluate on a clipped u (sigma is 0/1 beyond).
+    # Evaluated on a clipped u: at u = -inf, u * sigma(-u) * sigma(u) is -inf * 1 * 0.
     uc = xp.clip(u, -800.0, 800.0)
     value = s * (1.0 + uc * sm)
+    # u < -700: sigma(u) = e^u, and silu' = e^u (1 + u), rounded once (no subnormal * u).
+    value = xp.where(u < -EXP_TAIL, exp_tail(xp, u, u_lo, 1.0 + uc), value)
     return _SILU_D1_ZERO(xp, value, u, u_lo)
 
 
-def _silu_d2(xp: Any, u: Array, u_lo: Array) -> Array:
+def _silu_d2(xp: Any, u: Array, u_lo: Array | float) -> Array:
     _, _, d = _sig_dd(xp, u, u_lo)
     uc = xp.clip(u, -800.0, 800.0)
     value = d * (2.0 - uc * xp.tanh(0.5 * uc))
+    # |u| > 700: sigma'(u) = e^-|u| and silu'' = e^-|u| (2 - |u|), rounded once.
+    au = xp.abs(uc)
+    value = xp.where(au > EXP_TAIL, sig_grad_tail(xp, u, u_lo, 2.0 - au), value)
     for patch in _SILU_D2_ZEROS:
         value = patch(xp, value, u, u_lo)
     return value
+
+
+def _silu_f(xp: Any, x: Array, u: Array, u_lo: Array | float) -> Array:
+    """x sigma(u): the swish/silu forward; x * e^u rounded once in the far left tail."""
+    s = _sig_dd(xp, u, u_lo)[0]
+    # At x = +-inf the gate s is 0 or 1: where it is closed, the limit is 0, and
+    # inf * 0 must not happen.
+    value = xp.where(xp.logical_and(xp.isinf(x), s < 0.5), 0.0, x) * s
+    xc = xp.clip(x, -1e300, 1e300)
+    return xp.where(u < -EXP_TAIL, exp_tail(xp, u, u_lo, xc), value)
 
 
 @register
@@ -249,11 +268,7 @@ class Swish(Activation):
 
     @staticmethod
     def f(xp: Any, x: Array, beta: float) -> Array:
-        u, u_lo = two_prod(xp, x, beta)
-        s = _sig_dd(xp, u, u_lo)[0]
-        # At x = +-inf the gate s is 0 or 1: where it is closed, the limit is 0, and
-        # inf * 0 must not happen.
-        return xp.where(xp.logical_and(xp.isinf(x), s < 0.5), 0.0, x) * s
+        return _silu_f(xp, x, *two_prod(xp, x, beta))
 
     @staticmethod
     def df(xp: Any, x: Array, beta: float) -> Array:
@@ -295,7 +310,7 @@ class SiLU(Activation):
 
     @staticmethod
     def f(xp: Any, x: Array) -> Array:
-        return xp.maximum(x, -1e300) * xp.sigmoid(x)  # -inf * 0 -> -0
+        return _silu_f(xp, x, x, 0.0)
 
     @staticmethod
     def df(xp: Any, x: Array) -> Array:
@@ -353,15 +368,28 @@ class Mish(Activation):
     torch_equivalent = staticmethod(lambda F, x: F.mish(x))
     naive = staticmethod(lambda np, x: x * np.tanh(np.log(1 + np.exp(x))))
 
+    # Below x = -700, t = sigma(x) = e^x and q = 1 to 1e-304: f = x e^x, f' = e^x (1 + x),
+    # f'' = e^x (2 + x), each rounded once (exp_tail).
+
     @staticmethod
     def f(xp: Any, x: Array) -> Array:
-        return xp.maximum(x, -1e300) * _mish_parts(xp, x)[0]  # -inf * 0 -> -0
+        value = xp.maximum(x, -1e300) * _mish_parts(xp, x)[0]  # -inf * 0 -> -0
+        return xp.where(x < -EXP_TAIL, exp_tail(xp, x, 0.0, xp.clip(x, -800.0, 0.0)), value)
 
     @staticmethod
     def df(xp: Any, x: Array) -> Array:
         t, q = _mish_parts(xp, x)
         xc = xp.clip(x, -800.0, 800.0)
-        return _MISH_D1_ZERO(xp, t + xc * q * xp.sigmoid(x), x)
+        pos = t + xc * q * xp.sigmoid(x)
+        # For x < 0 in e = e^x: f' = e B / D^2 with D = e^2 + 2e + 2 and
+        # B = e^3 + 4e^2 + (6 + 4x) e + 4(1 + x); 6 + 4x and 1 + x are exact near the
+        # zero, so B keeps its accuracy where t + x q sigma would cancel.
+        e = xp.exp(xp.minimum(xc, 0.0))
+        d = 2.0 + e * (e + 2.0)
+        b = ((e + 4.0) * e + (6.0 + 4.0 * xc)) * e + 4.0 * (1.0 + xc)
+        value = xp.where(x < 0, e * b / d / d, pos)
+        value = xp.where(x < -EXP_TAIL, exp_tail(xp, x, 0.0, 1.0 + xc), value)
+        return _MISH_D1_ZERO(xp, value, x)
 
     @staticmethod
     def d2f(xp: Any, x: Array) -> Array:
@@ -369,6 +397,7 @@ class Mish(Activation):
         s = xp.sigmoid(x)
         xc = xp.clip(x, -800.0, 800.0)
         value = q * s * (2.0 + xc * (xp.sigmoid(-x) - 2.0 * t * s))
+        value = xp.where(x < -EXP_TAIL, exp_tail(xp, x, 0.0, 2.0 + xc), value)
         for patch in _MISH_D2_ZEROS:
             value = patch(xp, value, x)
         return value
