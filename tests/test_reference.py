@@ -66,7 +66,9 @@ def test_round_halfway_cases_go_to_even(dtype):
     assert same(round_to_dtype(exact_sum(one, ulp / 2, tiny), dtype), dtype(1.0 + 2.0 ** (1 - p)))
     assert same(round_to_dtype(exact_sum(one, ulp / 2, -tiny), dtype), dtype(1.0))
     # Negative values mirror
-    assert same(round_to_dtype(-exact_sum(one, 3 * ulp / 2), dtype), dtype(-(1.0 + 2 * 2.0 ** (1 - p))))
+    assert same(
+        round_to_dtype(-exact_sum(one, 3 * ulp / 2), dtype), dtype(-(1.0 + 2 * 2.0 ** (1 - p)))
+    )
 
 
 @pytest.mark.parametrize("dtype", [np.float16, np.float32])
@@ -75,7 +77,16 @@ def test_round_halfway_matches_numpy_on_exact_float64_ties(dtype):
     # numpy's float64 -> dtype conversion is correctly rounded on these.
     fi = np.finfo(dtype)
     lows = np.array(
-        [1.0, 1.5, 3.0, 1000.0, float(fi.max) / 2, float(fi.smallest_normal), float(fi.smallest_normal) * 3, 0.1],
+        [
+            1.0,
+            1.5,
+            3.0,
+            1000.0,
+            float(fi.max) / 2,
+            float(fi.smallest_normal),
+            float(fi.smallest_normal) * 3,
+            0.1,
+        ],
         dtype=np.float64,
     ).astype(dtype)
     lows = np.concatenate([lows, -lows])
@@ -204,7 +215,20 @@ def test_ulp_distance_basic(dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_ulp_distance_neighbours(dtype):
     fi = np.finfo(dtype)
-    pts = np.array([1.0, -1.0, 0.1, fi.smallest_normal, -fi.smallest_normal, fi.smallest_subnormal, 0.0, -0.0, 1e3], dtype=dtype)
+    pts = np.array(
+        [
+            1.0,
+            -1.0,
+            0.1,
+            fi.smallest_normal,
+            -fi.smallest_normal,
+            fi.smallest_subnormal,
+            0.0,
+            -0.0,
+            1e3,
+        ],
+        dtype=dtype,
+    )
     for direction in (np.inf, -np.inf):
         nb = np.nextafter(pts, dtype(direction))
         assert ulp_distance(pts, nb).tolist() == [1] * len(pts)
@@ -236,7 +260,9 @@ def test_ulp_distance_exhaustive_float16():
 
 
 def test_ulp_distance_float64_extremes_and_errors():
-    d = ulp_distance(np.array([-np.inf, -1.0, -np.finfo(np.float64).max]), np.array([np.inf, 1.0, 5.0]))
+    d = ulp_distance(
+        np.array([-np.inf, -1.0, -np.finfo(np.float64).max]), np.array([np.inf, 1.0, 5.0])
+    )
     assert np.all(d > 0) and np.all(d < NAN_MISMATCH)
     assert d[1] == 2 * 0x3FF0000000000000
     with pytest.raises(TypeError):
@@ -292,8 +318,12 @@ def test_reference_x_minus_tanh_tiny():
     got = r.values(np.array([1e-30, 5e-324, 1e-5, 0.0, -0.0]), np.float64)
     assert got[0] == pytest.approx(1e-90 / 3, rel=1e-15)
     with mpmath.workdps(400):
-        assert same(got[0], round_to_dtype(mpmath.mpf(1e-30) - mpmath.tanh(mpmath.mpf(1e-30)), np.float64))
-        assert same(got[2], round_to_dtype(mpmath.mpf(1e-5) - mpmath.tanh(mpmath.mpf(1e-5)), np.float64))
+        assert same(
+            got[0], round_to_dtype(mpmath.mpf(1e-30) - mpmath.tanh(mpmath.mpf(1e-30)), np.float64)
+        )
+        assert same(
+            got[2], round_to_dtype(mpmath.mpf(1e-5) - mpmath.tanh(mpmath.mpf(1e-5)), np.float64)
+        )
     assert got[1] == 0.0 and got[3] == 0.0 and got[4] == 0.0
     # the high-precision value at the smallest subnormal is right (x**3/3, ~4e-971)
     v = r.mpf_values([5e-324])[0]
@@ -357,28 +387,41 @@ def test_reference_absorption_is_caught():
 def test_stabilize_rewrites_are_identities(expr):
     new = reference._stabilize(expr)
     assert new != expr
-    assert not any(isinstance(a, sp.Add) and any(t.is_Number for t in a.args) and a.has(sp.erf, sp.erfc, sp.tanh)
-                   for a in sp.preorder_traversal(new))  # fmt: skip
+
+    def constant_next_to_special(a: sp.Basic) -> bool:
+        return (
+            isinstance(a, sp.Add)
+            and any(t.is_Number for t in a.args)
+            and a.has(sp.erf, sp.erfc, sp.tanh)
+        )
+
+    assert not any(constant_next_to_special(a) for a in sp.preorder_traversal(new))
     f_old = sp.lambdify(x, expr, modules=[reference._MP_OVERRIDES, "mpmath"])
     f_new = sp.lambdify(x, new, modules=[reference._MP_OVERRIDES, "mpmath"])
     with mpmath.workdps(60):
         for v in (-3.0, -0.7, 0.25, 1.5, 4.0):
             a, b = f_old(mpmath.mpf(v)), f_new(mpmath.mpf(v))
-            assert mpmath.almosteq(a, b, rel_eps=mpmath.mpf(10) ** -50, abs_eps=mpmath.mpf(10) ** -50)
+            assert mpmath.almosteq(
+                a, b, rel_eps=mpmath.mpf(10) ** -50, abs_eps=mpmath.mpf(10) ** -50
+            )
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_reference_gelu_gaussian_tail(dtype):
     # the rewrite makes these cheap; the values must be those of the tail formula
-    pts = np.array([-38.0, -50.0, -80.0, -120.0, -1e3, -5.0, 0.5, 60.0], dtype=dtype).astype(np.float64)
+    pts = np.array([-38.0, -50.0, -80.0, -120.0, -1e3, -5.0, 0.5, 60.0], dtype=dtype).astype(
+        np.float64
+    )
     for expr in (x * (1 + sp.erf(x / sp.sqrt(2))) / 2, x * sp.erfc(-x / sp.sqrt(2)) / 2):
         r = Reference(expr, x)
         got = r.values(pts, dtype)
-        expect = np.array([mp_ref(lambda t: t * mpmath.ncdf(t), v, dtype, dps=60) for v in pts], dtype=dtype)
+        expect = np.array(
+            [mp_ref(lambda t: t * mpmath.ncdf(t), v, dtype, dps=60) for v in pts], dtype=dtype
+        )
         assert same(got, expect)
         assert r.problems(pts) == {}
     d1 = Reference(sp.diff(x * (1 + sp.erf(x / sp.sqrt(2))) / 2, x), x).values(pts, dtype)
-    expect = [mp_ref(lambda t: mpmath.ncdf(t) + t * mpmath.npdf(t), v, dtype, dps=3000) for v in pts]
+    expect = [mp_ref(lambda t: mpmath.ncdf(t) + t * mpmath.npdf(t), v, dtype, dps=80) for v in pts]
     assert same(d1, np.array(expect, dtype=dtype))
 
 
@@ -423,10 +466,14 @@ def test_reference_limits(dtype):
     assert same(at[:2], np.array([half_pi, -half_pi], dtype=dtype))
     assert same(Reference(sp.erfc(x), x).values(pts[:2], dtype), np.array([0.0, 2.0], dtype=dtype))
     assert same(Reference(sp.tanh(x), x).values(pts[:2], dtype), np.array([1.0, -1.0], dtype=dtype))
-    assert same(Reference(sp.exp(-x), x).values(pts[:2], dtype), np.array([0.0, np.inf], dtype=dtype))
+    assert same(
+        Reference(sp.exp(-x), x).values(pts[:2], dtype), np.array([0.0, np.inf], dtype=dtype)
+    )
     assert same(Reference(x**2, x).values(pts[:2], dtype), np.array([np.inf, np.inf], dtype=dtype))
     # x*sin(1/x) -> 1 at +-inf (via huge arguments: sin(1e-400) etc.)
-    assert same(Reference(x * sp.sin(1 / x), x).values(pts[:2], dtype), np.array([1.0, 1.0], dtype=dtype))
+    assert same(
+        Reference(x * sp.sin(1 / x), x).values(pts[:2], dtype), np.array([1.0, 1.0], dtype=dtype)
+    )
 
 
 def test_reference_nan_input():
@@ -437,7 +484,16 @@ def test_reference_nan_input():
 def test_reference_piecewise_relational_boundaries():
     hswish = sp.Piecewise((0, x <= -3), (x * (x + 3) / 6, x < 3), (x, True))
     r = Reference(hswish, x)
-    pts = [-3.0, np.nextafter(-3.0, 0), np.nextafter(-3.0, -4), 3.0, np.nextafter(3.0, 0), 1.0, -4.0, 1e300]
+    pts = [
+        -3.0,
+        np.nextafter(-3.0, 0),
+        np.nextafter(-3.0, -4),
+        3.0,
+        np.nextafter(3.0, 0),
+        1.0,
+        -4.0,
+        1e300,
+    ]
 
     def direct(t):
         if t <= -3:
@@ -462,8 +518,22 @@ def test_reference_piecewise_relational_boundaries():
 
 def test_reference_abs_sign_max():
     pts = np.array([-2.5, -0.0, 0.0, 3.0, -np.inf, np.inf])
-    assert Reference(sp.Abs(x), x).values(pts, np.float64).tolist() == [2.5, 0.0, 0.0, 3.0, np.inf, np.inf]
-    assert Reference(sp.sign(x), x).values(pts, np.float64).tolist() == [-1.0, 0.0, 0.0, 1.0, -1.0, 1.0]
+    assert Reference(sp.Abs(x), x).values(pts, np.float64).tolist() == [
+        2.5,
+        0.0,
+        0.0,
+        3.0,
+        np.inf,
+        np.inf,
+    ]
+    assert Reference(sp.sign(x), x).values(pts, np.float64).tolist() == [
+        -1.0,
+        0.0,
+        0.0,
+        1.0,
+        -1.0,
+        1.0,
+    ]
     relu = Reference(sp.Max(x, 0), x)  # lambdify gives max(0, x): Python int 0 on one side
     assert relu.values(pts, np.float32).tolist() == [0.0, 0.0, 0.0, 3.0, 0.0, np.inf]
     assert relu.problems([-2.5, 3.0]) == {}  # the int 0 is exact: accepted at once
@@ -479,7 +549,10 @@ def test_reference_abs_sign_max():
         (sp.exp(x), mpmath.exp),
         (sp.log(x), mpmath.log),
         (x * sp.erfc(-x / sp.sqrt(2)) / 2, lambda t: t * mpmath.ncdf(t)),
-        (sp.atan(x) / sp.pi + sp.Rational(1, 2), lambda t: mpmath.atan(t) / mpmath.pi + mpmath.mpf(1) / 2),
+        (
+            sp.atan(x) / sp.pi + sp.Rational(1, 2),
+            lambda t: mpmath.atan(t) / mpmath.pi + mpmath.mpf(1) / 2,
+        ),
     ],
 )
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -501,11 +574,13 @@ def test_reference_domain_errors_are_nan():
     r = Reference(sp.sqrt(x), x)
     got = r.values(np.array([-1.0, 4.0]), np.float64)
     assert np.isnan(got[0]) and got[1] == 2.0
-    assert r.problems() .get(-1.0) == "nan"
+    assert r.problems().get(-1.0) == "nan"
     # a removable singularity not written as Piecewise: NaN at 0, not the limit
     r = Reference(x / (sp.exp(x) - 1), x)
     got = r.values(np.array([0.0, 5e-324, 1e-300]), np.float64)
-    assert np.isnan(got[0]) and got[1] == 1.0 and got[2] == 1.0  # 5e-324: ZeroDivision at 40 dps, escalated
+    assert (
+        np.isnan(got[0]) and got[1] == 1.0 and got[2] == 1.0
+    )  # 5e-324: ZeroDivision at 40 dps, escalated
 
 
 def test_reference_memo_and_dtypes_share_one_evaluation(monkeypatch):

@@ -7,8 +7,10 @@
 """
 
 from actlab.activation import Activation, Param
+from actlab.custom import define
 from actlab.formula import FormulaError
 from actlab.registry import aliases, definition, get, names
 
-__all__ = ["Activation", "FormulaError", "Param", "aliases", "definition", "get", "names"]
+__all__ = ["Activation", "FormulaError", "Param", "aliases", "define", "definition", "get",
+           "names"]
 __version__ = "0.1.0"

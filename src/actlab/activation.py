@@ -90,6 +90,8 @@ class Activation:
     naive: ClassVar[Callable[..., Array] | None] = None
     #: "piecewise-linear", "exp", "erf", "algebraic" or "trig": what one evaluation costs
     cost: ClassVar[str] = "exp"
+    #: evaluate without floating-point warnings (user formulas; catalogue entries never warn)
+    quiet: ClassVar[bool] = False
 
     # kernels: provided by subclasses -------------------------------------------------
     f: ClassVar[Callable[..., Array]]
@@ -174,13 +176,13 @@ class Activation:
     def param_grads(self, x: Array) -> dict[str, Array]:
         """{param: df/dparam(x)} elementwise, for each learnable parameter."""
         xp, x64, restore = _prepare(x)
-        with xp.errstate():  # the cast back may overflow float16 too
+        with xp.errstate(self.quiet):  # the cast back may overflow float16 too
             grads = type(self).dparams(xp, x64, **self._params)
             return {k: restore(v) for k, v in grads.items()}
 
     def _eval(self, kernel: Callable[..., Array], x: Array, out: Array | None) -> Array:
         xp, x64, restore = _prepare(x)
-        with xp.errstate():  # the cast back may overflow float16 too
+        with xp.errstate(self.quiet):  # the cast back may overflow float16 too
             result = restore(kernel(xp, x64, **self._params))
         return _into(result, out)
 

@@ -69,10 +69,11 @@ class NumpyOps:
         return np.clip(x, lo, hi)
 
     @staticmethod
-    def errstate() -> Any:
+    def errstate(quiet: bool = False) -> Any:
         # Kernels may overflow to +-inf in intermediates on purpose (x*x for |x| > 1e154,
         # then handled explicitly); invalid operations and division by zero still warn.
-        return np.errstate(over="ignore")
+        # ``quiet``: user formulas, whose numerical trouble is reported by actlab instead.
+        return np.errstate(all="ignore") if quiet else np.errstate(over="ignore")
 
     @staticmethod
     def full_like(x: Array, value: float) -> Array:
@@ -141,7 +142,7 @@ class TorchOps:
     def clip(self, x: Array, lo: float, hi: float) -> Array:
         return self.torch.clamp(x, lo, hi)
 
-    def errstate(self) -> Any:
+    def errstate(self, quiet: bool = False) -> Any:
         return contextlib.nullcontext()
 
     def full_like(self, x: Array, value: float) -> Array:

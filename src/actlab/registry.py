@@ -63,7 +63,17 @@ def get(name: str | Activation, **params: Any) -> Activation:
     """
     if isinstance(name, Activation):
         return name.replace(**params) if params else name
+    if isinstance(name, str) and _looks_like_formula(name):
+        from actlab.custom import define
+
+        return define(name, params=params)
     return definition(name)(**params)
+
+
+def _looks_like_formula(text: str) -> bool:
+    """A formula rather than a name: has operators or calls, or is just 'x'."""
+    return text.strip() == "x" or any(c in text for c in "()*/+^ ") or (
+        "-" in text.strip().lstrip("-") and "x" in text)
 
 
 def _load() -> None:
