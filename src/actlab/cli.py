@@ -27,6 +27,7 @@ from typer.core import TyperCommand, TyperGroup
 
 import actlab
 from actlab.activation import Activation
+from actlab.custom import FormulaActivation, lowering_report
 from actlab.formula import X, parse
 from actlab.plot import check_format, plot_activations, save_figure
 from actlab.properties import output_range
@@ -275,6 +276,10 @@ def show(
         out.print(Text("parameters: none"))
     out.print(Text.assemble(("kinks: ", "bold"), act.kinks))
     out.print(Text.assemble(("reference: ", "bold"), act.reference or "-"))
+    if isinstance(act, FormulaActivation):
+        out.print(Text.assemble(("evaluated as: ", "bold"), act.stable_formula))
+        for line in lowering_report(act):
+            out.print(Text.assemble(("numerics: ", "bold"), line))
     xs = np.array([-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0])
     values = Table(title="values", title_justify="left")
     for column in ("x", "f(x)", "f'(x)", "f''(x)"):

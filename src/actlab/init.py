@@ -34,7 +34,6 @@ True
 
 from __future__ import annotations
 
-import difflib
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -622,15 +621,9 @@ def get(name: str) -> Callable[..., Array]:
     >>> get("Kaiming-Normal").__name__
     'he_normal'
     """
-    if not isinstance(name, str):
-        raise TypeError(f"initialiser name must be a str. Got {type(name).__name__} instead.")
-    key = name.strip().lower().replace("-", "_")
-    key = _ALIASES.get(key, key)
-    if key not in _BY_NAME:
-        close = difflib.get_close_matches(key, [*_BY_NAME, *_ALIASES], n=3, cutoff=0.5)
-        hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise ValueError(f"Unknown initialiser {name!r}.{hint} Known: {', '.join(names())}.")
-    return _BY_NAME[key]
+    from actlab.registry import lookup
+
+    return _BY_NAME[lookup("initialiser", name, _BY_NAME, _ALIASES)]
 
 
 __all__ = ["aliases", "get", "names", *_BY_NAME, *_ALIASES]

@@ -7,6 +7,7 @@ documentation tables, torch modules and tests all read :func:`names` / :func:`ge
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping
 from typing import Any
 
 from actlab.activation import Activation
@@ -41,15 +42,24 @@ def aliases() -> dict[str, str]:
 def definition(name: str) -> type[Activation]:
     """The class registered under ``name`` or one of its aliases."""
     _load()
+    return _BY_NAME[lookup("activation", name, _BY_NAME, _ALIASES)]
+
+
+def lookup(kind: str, name: str, canonical: Mapping[str, Any], aliases: Mapping[str, str]) -> str:
+    """The canonical key for ``name`` (case, '-' and '_' alike; aliases resolved).
+
+    Unknown names raise a one-line ValueError suggesting the closest known names; the
+    activation and initialiser registries both use this.
+    """
     if not isinstance(name, str):
-        raise TypeError(f"activation name must be a str. Got {type(name).__name__} instead.")
+        raise TypeError(f"{kind} name must be a str. Got {type(name).__name__} instead.")
     key = name.strip().lower().replace("-", "_")
-    key = _ALIASES.get(key, key)
-    if key not in _BY_NAME:
-        close = difflib.get_close_matches(key, [*_BY_NAME, *_ALIASES], n=3, cutoff=0.5)
+    key = aliases.get(key, key)
+    if key not in canonical:
+        close = difflib.get_close_matches(key, [*canonical, *aliases], n=3, cutoff=0.5)
         hint = f" Did you mean {', '.join(repr(c) for c in close)}?" if close else ""
-        raise ValueError(f"Unknown activation {name!r}.{hint} Known: {', '.join(sorted(_BY_NAME))}.")
-    return _BY_NAME[key]
+        raise ValueError(f"Unknown {kind} {name!r}.{hint} Known: {', '.join(sorted(canonical))}.")
+    return key
 
 
 def get(name: str | Activation, **params: Any) -> Activation:

@@ -151,30 +151,13 @@ def _horner(x: Array, c: tuple[float, ...]) -> Array:
     return r
 
 
-def _two_prod(a: Array, b: Array) -> tuple[Array, Array]:
-    """(p, err) with p + err = a*b exactly (Dekker), for moderate a and b.
-
-    backend.two_prod wants a Python float as second factor; here both are arrays.
-    """
-    p = a * b
-    ah, al = _veltkamp(a)
-    bh, bl = _veltkamp(b)
-    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
-
-
-def _veltkamp(a: Array) -> tuple[Array, Array]:
-    c = 134217729.0 * a  # 2**27 + 1
-    ah = c - (c - a)
-    return ah, a - ah
-
-
-def _div(n: Array, d: Array) -> tuple[Array, Array]:
+def _div(xp: Any, n: Array, d: Array) -> tuple[Array, Array]:
     """(q, ql) with q + ql = n/d to about 2**-104: q = fl(n/d) plus its remainder / d.
 
     n - fl(q*d) is exact (Sterbenz), so only the tiny rounding of ql remains.
     """
     q = n / d
-    p, p_err = _two_prod(q, d)
+    p, p_err = two_prod(xp, q, d)
     return q, ((n - p) - p_err) / d
 
 
@@ -198,7 +181,7 @@ def _erfc_mid(xp: Any, x: Array, a: Array, corr: Any = 0.0) -> Array:
     to an ulp. Here P/Q = q + ql (_div) and (1 - erx) - q = hi + lo (two_sum) exactly.
     """
     s = a - 1.0
-    q, ql = _div(_horner(s, _PA), _horner(s, _QA))
+    q, ql = _div(xp, _horner(s, _PA), _horner(s, _QA))
     hi, lo = two_sum(1.0 - _ERX, -q)
     return xp.where(x > 0, hi + (lo - (ql + corr)), 1.0 + ((_ERX + q) + (ql - corr)))
 
@@ -234,7 +217,7 @@ def _tail(xp: Any, a: Array, scale: float = 1.0, d: Array | None = None,
     if d is not None:
         hl = hl - d * (_TWO_OVER_SQRT_PI * a * xp.exp(0.5625 - rs))
     if refine:
-        q, ql = _div(xp.exp(h), a / scale)
+        q, ql = _div(xp, xp.exp(h), a / scale)
         return (q + (ql + q * hl)) * 2.0**-128
     q = xp.exp(h) / (a / scale)
     return (q + q * hl) * 2.0**-128
