@@ -17,7 +17,8 @@ Why the values of :class:`Reference` can be trusted
 
 1. The input is exact: a float64 is an mpf with a 53-bit mantissa, and mpf values keep
    their full mantissa whatever the working precision, so every evaluation sees exactly
-   the float64 point (and the limit points 10**400, 10**440 are built exactly too).
+   the float64 point (and the limit points 2**1329 ~ 1.1e400, 2**1462 ~ 1.2e440 are
+   exact too).
 2. Every constant of the lambdified expression is re-evaluated at the working precision
    (``mpf(1)/mpf(3)``, ``pi``, ``sqrt(2)``...), and every mpmath operation is accurate to
    (close to) its working precision. So an evaluation at D digits carries rounding errors
@@ -69,8 +70,11 @@ Why the values of :class:`Reference` can be trusted
    ``sech(u)**2``...; see :func:`_stabilize`). They change nothing in the value, only the
    digits needed: the Gaussian tail of GELU went from ~100 s to ~2 s per grid.
 
-Limits: at x = +-inf the expression is evaluated (with the same escalation) at +-10**400
-and +-10**440, far beyond every float; both are rounded to the dtype and, if they round to
+Limits: at x = +-inf the expression is evaluated (with the same escalation) at +-2**1329
+(~1.1e400) and +-2**1462 (~1.2e440), far beyond every float. Powers of two rather than
+10**400 (a 929-bit mantissa): x**2, x**3 and x/2 stay exact at any precision, otherwise
+``exp(-x**2)`` there needs ~850 digits just to round its argument (erfc's limit took 2 s
+instead of 10 ms). Both are rounded to the dtype and, if they round to
 the same value, that is the reference, else the limit is taken not to exist (NaN; e.g.
 ``sin``). Caveat: this is numerical, so an expression that multiplies a total cancellation
 by something huge (``exp(x) * log(1 + exp(-x))``) gets 0 there instead of 1, and so it
@@ -463,14 +467,15 @@ _FAIL = object()  # evaluation failed at this precision (error, nan, non-real)
 # "nan" (evaluation failed or stayed non-real / NaN up to the cap: reference NaN),
 # "unresolved" (nonzero values that never agreed: reference NaN).
 _GOOD = ("ok", "exact")
+_STATUSES = ("ok", "exact", "cap_zero", "cap_tiny", "nan", "unresolved")  # on-disk codes
 
 # Half the smallest float64 subnormal: anything smaller in magnitude rounds to +-0 in all
 # three dtypes.
 _BELOW_ALL_SUBNORMALS = mpmath.mpf(2) ** -1075
 
-# Limit points: 10**400 and 10**440 built exactly (929 and 1022 mantissa bits).
+# Limit points (see the module docstring): exact, 1-bit mantissas.
 with mpmath.workprec(1100):
-    _LIMIT_POINTS = (mpmath.mpf(10**400), mpmath.mpf(10**440))
+    _LIMIT_POINTS = (mpmath.mpf(2) ** 1329, mpmath.mpf(2) ** 1462)
     _NEG_LIMIT_POINTS = (-_LIMIT_POINTS[0], -_LIMIT_POINTS[1])
 
 # In-process memo: (srepr, settings) -> {float64 bits -> entry}. An entry is
@@ -479,7 +484,7 @@ _MEMO: dict[tuple, dict[int, Any]] = {}
 
 
 #: Bump when the evaluation or rounding changes: part of the on-disk cache key.
-_CACHE_VERSION = 2
+_CACHE_VERSION = 4
 
 
 def _bits(x: float) -> int:
@@ -633,7 +638,8 @@ class Reference:
                 return _exact_mpf(cur), "exact"
             if cur is not _FAIL and cur != 0 and self._agree(prev, cur, dps):
                 # Absorption check: the lower precision again, with every function's
-                # argument and result perturbed by ~256 ulps, must agree as well.
+                # result (and the argument of the ill-conditioned ones) perturbed by
+                # ~256 ulps, must agree as well.
                 check = self._eval_at(xm, lower, perturbed=True)
                 if isinstance(check, int) or self._agree(check, cur, dps):
                     return cur, "ok"
@@ -743,10 +749,10 @@ class Reference:
                 ):
                     return None
                 out = data[fmt.dtype.name].copy()
-                status = data["status"]
+                status = [_STATUSES[i] for i in data["status"].tolist()]
         except (OSError, KeyError, ValueError):
             return None  # unreadable: recompute (and overwrite)
-        for b, st in zip(flat.view(np.int64).tolist(), status.tolist(), strict=True):
+        for b, st in zip(flat.view(np.int64).tolist(), status, strict=True):
             if st not in _GOOD:
                 self._disk_status[b] = st
         return out
@@ -760,12 +766,14 @@ class Reference:
             t.name: np.array([self._round_entry(self._entry(x), t) for x in flat.tolist()], dtype=t)
             for t in map(np.dtype, DTYPES)
         }
-        arrays["status"] = np.array([_entry_status(self._entry(x)) for x in flat.tolist()])
+        arrays["status"] = np.array(
+            [_STATUSES.index(_entry_status(self._entry(x))) for x in flat.tolist()], dtype=np.uint8
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp.npz")
         try:
             with os.fdopen(fd, "wb") as fh:
-                np.savez(fh, srepr=np.array(self.srepr), points=flat, **arrays)  # type: ignore[arg-type]
+                np.savez_compressed(fh, srepr=np.array(self.srepr), points=flat, **arrays)  # type: ignore[arg-type]
             os.replace(tmp, path)  # atomic: concurrent writers cannot leave a torn file
         except BaseException:
             if os.path.exists(tmp):
