@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= demo-out
 
-.PHONY: demo test install install-dev lint bench clean
+.PHONY: demo test install install-dev lint bench docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +28,9 @@ test: install-dev
 
 lint: install-dev
 	$(BIN)/ruff check src tests benchmarks
+
+docs: install
+	$(BIN)/python -m actlab.docs > docs/activations.md
 
 bench: install-dev
 	$(BIN)/python benchmarks/bench_kernels.py

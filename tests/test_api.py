@@ -149,3 +149,17 @@ def test_docstring_carries_formula_and_doctest(name: str) -> None:
     doc = cls.__doc__ or ""
     assert ".. math::" in doc and ">>> " in doc, f"{name}: docstring needs formula and doctest"
     assert cls.formula and cls.reference and cls.kinks
+
+
+def test_swish_with_zero_beta_is_half_the_identity_everywhere() -> None:
+    sw = actlab.get("swish", beta=0.0)
+    x = np.array([-np.inf, -3.0, 0.0, 2.0, np.inf])
+    np.testing.assert_array_equal(sw(x), x / 2)
+    np.testing.assert_array_equal(sw.grad(x), np.full(5, 0.5))
+    np.testing.assert_array_equal(sw.param_grads(x)["beta"], x * x / 4)
+
+
+def test_top_level_functions_accept_names() -> None:
+    assert actlab.gain("relu") == actlab.gain(actlab.get("relu"))
+    assert actlab.get("sigmoid").properties.max_slope == 0.25
+    assert abs(actlab.critical_init("tanh")[0][0] - 1.0) < 1e-6

@@ -199,3 +199,25 @@ def test_real_process(args: list[str], code: int) -> None:
             "Error: Unknown activation 'elux'. Did you mean 'elu'"), proc.stderr
     else:
         assert proc.stdout == f"actlab {actlab.__version__}\n" and proc.stderr == ""
+
+
+def test_show_prints_properties_gains_and_critical_init() -> None:
+    result = CliRunner().invoke(app, ["show", "tanh"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "gain: 1.59254 (ours" in text and "PyTorch calculate_gain: 1.66667" in text
+    assert "edge of chaos (chi1 = 1): sw2 = 1 at sb2 = 0" in text
+
+
+@pytest.mark.parametrize("key", ["max_slope", "gain", "mean"])
+def test_list_sorts_by_computed_properties(key: str) -> None:
+    result = CliRunner().invoke(app, ["list", "--sort", key])
+    assert result.exit_code == 0, result.output
+    assert key.replace("_", " ") in result.output
+
+
+def test_show_a_formula_reports_its_numerics() -> None:
+    result = CliRunner().invoke(app, ["show", "x*tanh(log(1+exp(x)))"])
+    assert result.exit_code == 0, result.output
+    assert "evaluated as: x*tanh(softplus(x))" in result.output
+    assert "stable form: accurate to 1e-12 relative on the grid" in result.output

@@ -6,11 +6,14 @@
 (-0.6321205588285577, 0.36787944117144233)
 """
 
+from actlab import init
 from actlab.activation import Activation, Param
 from actlab.custom import define
 from actlab.formula import FormulaError
+from actlab.meanfield import critical_init
+from actlab.properties import gain
 from actlab.registry import aliases, definition, get, names
 
-__all__ = ["Activation", "FormulaError", "Param", "aliases", "define", "definition", "get",
-           "names"]
+__all__ = ["Activation", "FormulaError", "Param", "aliases", "critical_init", "define",
+           "definition", "gain", "get", "init", "names"]
 __version__ = "0.1.0"

@@ -125,6 +125,14 @@ class Activation:
         return MappingProxyType(self._params)
 
     @property
+    def properties(self) -> Any:
+        """Computed properties (range, monotonicity, max slope, moments, ...); see
+        :func:`actlab.properties.properties`."""
+        from actlab.properties import properties
+
+        return properties(self)
+
+    @property
     def learnable(self) -> tuple[str, ...]:
         """Names of the parameters that are trained by default."""
         return tuple(p.name for p in self.parameters if p.learnable)

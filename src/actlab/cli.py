@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import warnings
 from enum import Enum
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,7 +31,8 @@ from actlab.activation import Activation
 from actlab.custom import FormulaActivation, lowering_report
 from actlab.formula import X, parse
 from actlab.plot import check_format, plot_activations, save_figure
-from actlab.properties import output_range
+from actlab.meanfield import NoCriticalPoint, critical_init
+from actlab.properties import Range, gain, gain_note, output_range, properties, torch_gain
 
 try:  # typer >= 0.22 ships its own copy of click
     from typer._click.exceptions import ClickException, UsageError
@@ -199,6 +201,9 @@ class Sort(str, Enum):
     name = "name"
     range = "range"
     cost = "cost"
+    max_slope = "max_slope"
+    gain = "gain"
+    mean = "mean"
 
 
 # commands -----------------------------------------------------------------------------
@@ -206,8 +211,9 @@ class Sort(str, Enum):
 
 @app.command("list")
 def list_(
-    sort: Annotated[Sort, typer.Option("--sort", "-s", help="Sort by name, by output range "
-                                       "(lower, then upper bound) or by evaluation cost.")]
+    sort: Annotated[Sort, typer.Option("--sort", "-s", help="Sort by name, output range (lower, "
+                                       "then upper bound), evaluation cost, max slope, gain or "
+                                       "mean E[f(z)].")]
     = Sort.name,
 ) -> None:
     """Every registered activation: formula, output range, parameters and cost."""
@@ -216,6 +222,9 @@ def list_(
         Sort.name: lambda r: r[0].name,
         Sort.range: lambda r: (r[1][0], r[1][1], r[0].name),
         Sort.cost: lambda r: (_cost_rank(r[0].cost), r[0].name),
+        Sort.max_slope: lambda r: (properties(r[0]).max_slope, r[0].name),
+        Sort.gain: lambda r: (gain(r[0]), r[0].name),
+        Sort.mean: lambda r: (properties(r[0]).mean, r[0].name),
     }
     rows.sort(key=keys[sort])
     table = Table(title=f"{len(rows)} activations", caption="* learnable by default",
@@ -226,12 +235,18 @@ def list_(
     table.add_column("formula", overflow="fold", min_width=16, ratio=1)
     for column in ("range", "parameters", "cost"):
         table.add_column(column, no_wrap=True)
+    extra = sort.value if sort in (Sort.max_slope, Sort.gain, Sort.mean) else None
+    if extra:  # show the number the rows are sorted by
+        table.add_column(extra.replace("_", " "), no_wrap=True, justify="right")
     for act, rng in rows:
         name = Text(act.name, style="bold")
         for alias in act.aliases:
             name.append(f"\n  {alias}", style="dim")
-        table.add_row(name, *(Text(s) for s in (act.formula, str(rng),
-                                                  _param_summary(act, "\n"), act.cost)))
+        cells = [act.formula, str(rng), _param_summary(act, "\n"), act.cost]
+        if extra:
+            value = gain(act) if extra == "gain" else getattr(properties(act), extra)
+            cells.append(f"{value:.4g}")
+        table.add_row(name, *(Text(c) for c in cells))
     _console().print(table)
 
 
@@ -287,6 +302,40 @@ def show(
     for row in zip(xs, act(xs), act.grad(xs), act.grad2(xs), strict=True):
         values.add_row(*(f"{v:.6g}" for v in row))
     out.print(values)
+    _print_properties(out, act)
+
+
+def _print_properties(out: Console, act: Activation) -> None:
+    """Computed properties, gains (ours and PyTorch's) and the edge-of-chaos init."""
+    props = properties(act)
+    table = Table(title="properties (computed; z ~ N(0, 1))", title_justify="left",
+                  show_header=False)
+    for key, value in props.as_dict().items():
+        if key != "act":
+            table.add_row(key, Text(_fmt(getattr(props, key, value))))
+    out.print(table)
+    theirs = torch_gain(act)
+    out.print(Text.assemble(("gain: ", "bold"), f"{gain(act):.6g} (ours, 1/sqrt(E[f(z)^2])); "
+                            f"PyTorch calculate_gain: {'-' if theirs is None else f'{theirs:.6g}'}"))
+    out.print(Text(gain_note(act)), soft_wrap=True)
+    with warnings.catch_warnings(record=True) as skipped:
+        warnings.simplefilter("always", NoCriticalPoint)
+        pairs = critical_init(act)
+    edge = ", ".join(f"sw2 = {w:.6g} at sb2 = {b:g}" for w, b in pairs) or "none found"
+    out.print(Text.assemble(("edge of chaos (chi1 = 1): ", "bold"), edge))
+    for w in skipped:
+        out.print(Text(f"  {w.message}"), soft_wrap=True)
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, Range):
+        return str(value)
+    if isinstance(value, tuple):
+        sep = ", " if all(isinstance(v, float) for v in value) else " U "
+        return sep.join(_fmt(v) for v in value) or "-"
+    return "-" if value is None else str(value)
 
 
 @app.command(cls=_RangeCommand)

@@ -27,6 +27,7 @@ from scipy.optimize import minimize_scalar
 
 from actlab.activation import Activation
 from actlab.formula import X, parse
+from actlab.registry import accepts_names
 
 # Log-spaced points reach the tails (where saturation shows), linear ones resolve the
 # middle (where the interior extrema of the catalogue are); 0 itself is in linspace.
@@ -58,6 +59,7 @@ class Range(tuple):
     __repr__ = __str__
 
 
+@accepts_names
 def output_range(act: Activation) -> Range:
     """The inf and sup of ``act`` over the reals, and whether each is attained.
 
@@ -122,7 +124,7 @@ def format_range(lo: float, hi: float, closed: tuple[bool, bool] = (False, False
 # kinks ---------------------------------------------------------------------------------
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def kinks(act: Activation) -> tuple[float, ...]:
     """The points where f may fail to be smooth, sorted: read off the formula.
 
@@ -168,13 +170,12 @@ def normal_nodes(act: Activation, q: float = 1.0) -> tuple[np.ndarray, np.ndarra
     converges only like n^-1.5 across a kink. Works in x, not z, so a sharp activation
     stays resolved however large q is.
     """
+    if not 0 < q < math.inf:
+        raise ValueError(f"q must be a finite number > 0. Got {q!r} instead.")
     sd = math.sqrt(q)
-    end = 38.5 * sd
-    inner = np.concatenate([sd * _SD_SPLITS, _X_SPLITS, np.abs(kinks(act))])
-    inner = inner[inner < end]
-    known = np.array(kinks(act))
-    cuts = np.unique(np.concatenate([[0.0, -end, end], inner, -inner, known]))
-    cuts = cuts[(cuts >= -end) & (cuts <= end)]
+    end = 38.5 * sd  # (the last of sd * _SD_SPLITS: clipping keeps +-end as the ends)
+    splits = np.concatenate([sd * _SD_SPLITS, _X_SPLITS])
+    cuts = np.unique(np.clip(np.concatenate([[0.0], splits, -splits, kinks(act)]), -end, end))
     mid, half = (cuts[1:] + cuts[:-1]) / 2, (cuts[1:] - cuts[:-1]) / 2
     x = (mid[:, None] + half[:, None] * _GL_X).ravel()
     density = np.exp(-0.5 * (x / sd) ** 2) / (sd * math.sqrt(2 * math.pi))
@@ -208,12 +209,15 @@ class Properties:
     self_gated: bool
 
     def as_dict(self) -> dict[str, Any]:
-        """Plain values: the activation as its spec, intervals as (lo, hi) tuples."""
+        """Plain values: the activation as its spec, each interval as
+        ``{"lo": ..., "hi": ..., "closed": [lo_closed, hi_closed]}``."""
+        def plain(r: Range) -> dict[str, Any]:
+            return {"lo": r[0], "hi": r[1], "closed": list(r.closed)}
         out = {f.name: getattr(self, f.name) for f in fields(self)}
         out["act"] = self.act.spec()
-        for key in ("range", "max_slope_at", "dead_region"):
-            value = out[key]
-            out[key] = tuple(value) if key == "range" else tuple(tuple(r) for r in value)
+        out["range"] = plain(self.range)
+        for key in ("max_slope_at", "dead_region"):
+            out[key] = [plain(r) for r in out[key]]
         return out
 
     def __repr__(self) -> str:
@@ -227,7 +231,8 @@ class Properties:
         return f"Properties of {self.act!r}:\n" + "\n".join(rows)
 
 
-@functools.lru_cache(maxsize=None)
+@accepts_names
+@functools.cache
 def properties(act: Activation) -> Properties:
     """Every property of ``act``, computed for its parameter values.
 
@@ -249,17 +254,20 @@ def properties(act: Activation) -> Properties:
       to the kink with the next derivative for f and f'); elsewhere f is analytic.
       A jump of f means f' is not continuous either (heaviside: f' = 0 both sides).
     * ``max_slope``: sup |f'|; ``max_slope_at``: where it is attained: intervals where
-      f' is that constant (relu: (0, inf)), points (sigmoid: {0}), or "x -> +-inf" when
-      it is only approached (softplus). Grid plus bounded Brent refinement.
+      f' is that constant (relu: (0, inf)), points (sigmoid: {0}; for a periodic f' the
+      nearest to 0 on each side), or "x -> +-inf" when it is only approached (softplus).
+      Found on the grid, polished with bounded Brent.
     * ``saturating``: which ends have f'(+-inf) = 0: "left", "right", "both", "none".
     * ``dead_region``: the intervals where f' is exactly 0: pieces between kinks on
       which f' vanishes at every sample point (including the endpoints where the
       kink convention gives 0): relu (-inf, 0], relu6 (-inf, 0] U [6, inf).
     * ``self_gated``: f(x) = x g(x) with g a continuous, non-decreasing gate that shuts
-      (x g(x) -> 0 as x -> -inf, so g -> 0 faster than 1/|x|) and opens (g -> 1 at
-      +inf). True for silu, swish (beta > 0), gelu, mish, hardswish; False for relu
-      (its gate, the step, jumps at 0), elu (x g(x) -> -alpha: the gate never shuts),
-      softplus (g < 0 for x < 0).
+      (x g(x) -> 0 as x -> -inf, so g -> 0 faster than 1/|x|), opens (g -> 1 at +inf)
+      and is partly open at 0 (0 < g(0) = f'(0) < 1: the input is weighted by its value
+      around 0, not cut by a threshold). True for silu, swish (beta > 0), gelu, mish,
+      hardswish; False for relu (its gate, the step, jumps at 0), relu(x - 1) (gate
+      shut at 0), elu (x g(x) -> -alpha: the gate never shuts), softplus (g < 0 for
+      x < 0).
 
     >>> import actlab
     >>> p = properties(actlab.get("sigmoid"))
@@ -305,8 +313,8 @@ def _offset(t: float) -> float:
 
 
 def _scan_points(ks: tuple[float, ...]) -> np.ndarray:
-    """The grid plus both sides of every kink (a kink's own value is a convention)."""
-    near = [t + s * _offset(t) * m for t in ks for s in (-1, 1) for m in (1.0, 1e3, 1e6)]
+    """The grid plus every kink and points close to it on both sides."""
+    near = [t + s * _offset(t) * m for t in ks for s in (-1, 1) for m in (0.0, 1.0, 1e3, 1e6)]
     return np.unique(np.concatenate([_GRID, near]))
 
 
@@ -349,7 +357,7 @@ def _plateaus(act: Activation, ks: tuple[float, ...]) -> list[tuple[Range, float
     """
     edges = [-math.inf, *ks, math.inf]
     found: list[tuple[float, float, float]] = []
-    for a, b in zip(edges, edges[1:]):
+    for a, b in zip(edges, edges[1:], strict=False):
         d = act.grad(_piece_samples(a, b))
         if np.isfinite(d[0]) and (d == d[0]).all():
             found.append((a, b, float(d[0])))
@@ -374,7 +382,7 @@ def _max_slope(act: Activation, ks: tuple[float, ...], plateaus: list[tuple[Rang
     starts = np.flatnonzero(np.concatenate([[True], a[1:] != a[:-1]]))
     stops = np.concatenate([starts[1:], [len(a)]]) - 1
     points: list[tuple[float, float]] = []
-    for i, j in zip(starts, stops):
+    for i, j in zip(starts, stops, strict=True):
         if i == 0 or j == len(a) - 1 or not (a[i - 1] < a[i] > a[j + 1]):
             continue
         res = minimize_scalar(lambda x: -abs(float(act.grad(x))), bounds=(xs[i - 1], xs[j + 1]),
@@ -391,8 +399,8 @@ def _max_slope(act: Activation, ks: tuple[float, ...], plateaus: list[tuple[Rang
     flat = tuple(r for r, v in plateaus if abs(v) == top)
     if flat:
         return top, flat
-    limits = tuple(Range(e, e, (False, False)) for e, v in zip((-np.inf, np.inf), at_inf)
-                   if v >= top * (1 - 1e-12))
+    ends = zip((-np.inf, np.inf), at_inf, strict=True)
+    limits = tuple(Range(e, e, (False, False)) for e, v in ends if v >= top * (1 - 1e-12))
     if limits:
         return top, limits
     # A periodic f' attains its maximum infinitely often: keep the point nearest 0 on
@@ -417,11 +425,12 @@ def _monotonic(act: Activation, ks: tuple[float, ...], d_inf: np.ndarray,
 
 def _self_gated(act: Activation, f_inf: np.ndarray, d_inf: np.ndarray,
                 jumps: dict[float, tuple[float, float, float]]) -> bool:
-    """f = x g(x), g continuous, non-decreasing, x g -> 0 at -inf, g -> 1 at +inf."""
+    """f = x g(x), g continuous, non-decreasing, x g -> 0 at -inf, g -> 1 at +inf,
+    0 < g(0) < 1."""
     shuts_opens = f_inf[0] == 0 and f_inf[1] == np.inf and d_inf[1] == 1
     # g jumps where f does, and at 0 (g(0+-) = f'(0+-) when f(0) = 0) where f' does.
     gate_continuous = not any(j[0] for j in jumps.values()) and not jumps.get(0.0, (0, 0))[1]
-    if not (shuts_opens and gate_continuous and act(0.0) == 0):
+    if not (shuts_opens and gate_continuous and act(0.0) == 0 and 0 < act.grad(0.0) < 1):
         return False
     xs = _GRID[_GRID != 0]
     g = act(xs) / xs
@@ -431,6 +440,7 @@ def _self_gated(act: Activation, f_inf: np.ndarray, d_inf: np.ndarray,
 # gains -------------------------------------------------------------------------------------
 
 
+@accepts_names
 def gain(act: Activation) -> float:
     """The variance-preserving gain 1 / sqrt(E[f(z)^2]), z ~ N(0, 1).
 
@@ -443,12 +453,13 @@ def gain(act: Activation) -> float:
 
     >>> import actlab
     >>> round(gain(actlab.get("tanh")), 4), round(gain(actlab.get("sigmoid")), 4)
-    (1.5925, 1.8467)
+    (1.5925, 1.8462)
     """
     m2 = properties(act).second_moment
     return 1.0 / math.sqrt(m2) if m2 > 0 else math.inf
 
 
+@accepts_names
 def torch_gain(act: Activation) -> float | None:
     """``torch.nn.init.calculate_gain`` for ``act`` (None: torch missing or no entry).
 
@@ -488,30 +499,36 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-#: Why PyTorch's table says what it says, for its entries that differ from ours.
+#: Why PyTorch's table says what it says, for its entries that differ from ours: what
+#: PyTorch's docs, code and threads state (quoted where quoted).
 _TORCH_RATIONALE = {
     "tanh": (
         "PyTorch gives no derivation for 5/3: the value arrived with the gain table "
         "(pytorch/pytorch#1172, 2017). Asked 'why 5/3?' on the PyTorch forum "
         "(discuss.pytorch.org/t/calculate-gain-tanh/20854), T. Viehmann justified it "
-        "empirically: with xavier_normal_ and gain 5/3 the std of the activations of a deep "
-        "tanh stack settles near 0.65 for 10, 20 or 100 layers, and gain 1 works less well. "
-        "It is a stability choice, not second-moment preservation."),
+        "empirically: with xavier_normal_ and gain 5/3 the std of a deep tanh stack's "
+        "output settles near 0.65 ('in: 0.9998, out: 0.6518') for 10, 20 or 100 layers, and "
+        "gain 1 works less well: a stability choice, not second-moment preservation."),
     "sigmoid": (
         "PyTorch's 1 comes with no stated rationale (pytorch/pytorch#24991 asks 'why has "
         "torch.sigmoid a gain of 1?' and measured a std-preserving gain of 4.81)."),
     "selu": (
         "PyTorch's 3/4 was 'found empirically' (code comment citing pytorch/pytorch#50664, "
-        "which took 0.75 from the forum thread above and checked gradient stability in a "
-        "100-layer network). Its docs warn that for Self-Normalizing Neural Networks one "
-        "should use nonlinearity='linear' (gain 1, weight variance 1/N, 'necessary to induce "
-        "a stable fixed point'); 3/4 'sacrifices the normalization effect for more stable "
-        "gradient flow in rectangular layers'."),
+        "which took 0.75 from the forum thread above and checked gradient stability over "
+        "100 layers, where the output std settled near 0.20). Its docs warn that for "
+        "Self-Normalizing Neural Networks one should use nonlinearity='linear' (gain 1, "
+        "weight variance 1/N, 'necessary to induce a stable fixed point'); 3/4 'sacrifices "
+        "the normalization effect for more stable gradient flow in rectangular layers'."),
 }
 
 
+@accepts_names
 def gain_note(act: Activation) -> str:
     """One paragraph: our gain against PyTorch's, and why they differ.
+
+    Where they differ it also says, from :mod:`actlab.meanfield`, what PyTorch's gain
+    does to a deep network without biases: the variance q* it settles at, the output
+    rms that gives, and chi1 (the per-layer gradient factor).
 
     >>> import actlab
     >>> gain_note(actlab.get("relu"))[:40]
@@ -533,4 +550,19 @@ def gain_note(act: Activation) -> str:
                  f"1/std = {1 / math.sqrt(p.second_moment - p.mean**2):.4g}.")
     rationale = next((_TORCH_RATIONALE[k] for k in (act.name, *act.aliases)
                       if k in _TORCH_RATIONALE), "")
-    return f"{text} {rationale}".strip()
+    return f"{text} {_torch_gain_in_mean_field(act, theirs)} {rationale}".strip()
+
+
+def _torch_gain_in_mean_field(act: Activation, theirs: float) -> str:
+    from actlab.meanfield import chi1, fixed_point  # (meanfield imports this module)
+
+    sw2 = theirs**2
+    try:
+        q, c = fixed_point(act, sw2, 0.0), chi1(act, sw2, 0.0)
+    except ValueError as exc:  # no attracting fixed point
+        return f"With PyTorch's gain (sw2 = {sw2:.4g}, sb2 = 0): {exc}"
+    phase = ("ordered: gradients shrink" if c < 1 - 1e-3 else
+             "chaotic: gradients grow" if c > 1 + 1e-3 else "about critical")
+    return (f"With PyTorch's gain (sw2 = {sw2:.4g}, sb2 = 0) a deep network settles at "
+            f"q* = {q:.4g}, an output rms of {math.sqrt(q / sw2):.4g}, with chi1 = {c:.4g} "
+            f"({phase} by that factor per layer).")

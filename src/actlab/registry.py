@@ -7,10 +7,13 @@ documentation tables, torch modules and tests all read :func:`names` / :func:`ge
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping
-from typing import Any
+import functools
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from actlab.activation import Activation
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 _BY_NAME: dict[str, type[Activation]] = {}
 _ALIASES: dict[str, str] = {}
@@ -84,6 +87,16 @@ def _looks_like_formula(text: str) -> bool:
     """A formula rather than a name: has operators or calls, or is just 'x'."""
     return text.strip() == "x" or any(c in text for c in "()*/+^ ") or (
         "-" in text.strip().lstrip("-") and "x" in text)
+
+
+def accepts_names(fn: F) -> F:
+    """Let a function of an activation also take a name (or formula) as its first argument."""
+
+    @functools.wraps(fn)
+    def wrapper(act: Any, *args: Any, **kwargs: Any) -> Any:
+        return fn(get(act), *args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
 
 
 def _load() -> None:

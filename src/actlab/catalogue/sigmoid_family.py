@@ -18,7 +18,7 @@ from __future__ import annotations
 from typing import Any
 
 from actlab.activation import Activation, Param
-from actlab.backend import EXP_TAIL, exp_tail, two_prod
+from actlab.backend import EXP_TAIL, const_like, exp_tail, two_prod
 from actlab.registry import register
 from actlab.taylor import ZeroPatch
 
@@ -239,6 +239,13 @@ def _silu_f(xp: Any, x: Array, u: Array, u_lo: Array | float) -> Array:
     return xp.where(u < -EXP_TAIL, exp_tail(xp, u, u_lo, xc), value)
 
 
+def _gate_arg(xp: Any, x: Array, beta: float) -> tuple[Array, Array | float]:
+    """u = beta x as a double-double; for beta = 0, u = 0 also at x = +-inf (not nan)."""
+    if beta == 0.0:
+        return const_like(xp, x, 0.0), 0.0
+    return two_prod(xp, x, beta)
+
+
 @register
 class Swish(Activation):
     r"""Swish: x sigma(beta x), with a learnable beta (beta = 1 is SiLU).
@@ -268,19 +275,19 @@ class Swish(Activation):
 
     @staticmethod
     def f(xp: Any, x: Array, beta: float) -> Array:
-        return _silu_f(xp, x, *two_prod(xp, x, beta))
+        return _silu_f(xp, x, *_gate_arg(xp, x, beta))
 
     @staticmethod
     def df(xp: Any, x: Array, beta: float) -> Array:
-        return _silu_d1(xp, *two_prod(xp, x, beta))
+        return _silu_d1(xp, *_gate_arg(xp, x, beta))
 
     @staticmethod
     def d2f(xp: Any, x: Array, beta: float) -> Array:
-        return beta * _silu_d2(xp, *two_prod(xp, x, beta))
+        return beta * _silu_d2(xp, *_gate_arg(xp, x, beta))
 
     @staticmethod
     def dparams(xp: Any, x: Array, beta: float) -> dict[str, Array]:
-        u, u_lo = two_prod(xp, x, beta)
+        u, u_lo = _gate_arg(xp, x, beta)
         xc = xp.clip(x, -1e300, 1e300)  # x * x * 0 at +-inf must be 0, not nan
         return {"beta": xc * (xc * _sig_dd(xp, u, u_lo)[2])}
 
