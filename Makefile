@@ -24,6 +24,7 @@ demo: install
 	@echo "plot written to $(OUT)/activations.png"
 
 test: install-dev
+	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -q
 
 lint: install-dev

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from reference import standard_grid, ulp_distance
 
 import actlab
 from actlab.custom import lowering_report
-from reference import standard_grid, ulp_distance
 
 #: The tutorials' naive formulas, and the catalogue entry each one defines.
 TUTORIAL_FORMULAS = [

@@ -30,8 +30,8 @@ import actlab
 from actlab.activation import Activation
 from actlab.custom import FormulaActivation, lowering_report
 from actlab.formula import X, parse
-from actlab.plot import check_format, plot_activations, save_figure
 from actlab.meanfield import NoCriticalPoint, critical_init
+from actlab.plot import check_format, plot_activations, save_figure
 from actlab.properties import Range, gain, gain_note, output_range, properties, torch_gain
 
 try:  # typer >= 0.22 ships its own copy of click

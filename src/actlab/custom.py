@@ -28,8 +28,9 @@ prints it).
 from __future__ import annotations
 
 import keyword
+from collections.abc import Callable, Mapping
 from functools import lru_cache
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import numpy as np
 import sympy

@@ -221,7 +221,7 @@ class _Builder:
         if isinstance(node, ast.Compare):
             terms = [self.build(node.left, d)] + [self.build(c, d) for c in node.comparators]
             parts = []
-            for op, a, b in zip(node.ops, terms, terms[1:]):
+            for op, a, b in zip(node.ops, terms, terms[1:], strict=False):
                 if type(op) not in _COMPARE:
                     raise self.fail(f"comparison {type(op).__name__} is not allowed; use < <= > >=")
                 parts.append(_COMPARE[type(op)](a, b))

@@ -35,7 +35,7 @@ class ActivationFunction(torch.autograd.Function):
         grads: list[torch.Tensor | None] = []
         if ctx.names and any(ctx.needs_input_grad[3:]):
             pg = act.param_grads(x)
-            for name, v, need in zip(ctx.names, values, ctx.needs_input_grad[3:]):
+            for name, v, need in zip(ctx.names, values, ctx.needs_input_grad[3:], strict=True):
                 grads.append((g * pg[name]).sum().reshape(v.shape).to(v.dtype) if need else None)
         else:
             grads = [None] * len(values)
@@ -46,7 +46,7 @@ def _bind(act: Activation, names: tuple[str, ...], values: tuple[torch.Tensor, .
     """The activation with its learnable parameters set to the tensors' current values."""
     if not names:
         return act
-    return act.replace(**{n: float(v.detach()) for n, v in zip(names, values)})
+    return act.replace(**{n: float(v.detach()) for n, v in zip(names, values, strict=True)})
 
 
 def apply(act: Activation, x: torch.Tensor, **params: torch.Tensor) -> torch.Tensor:
