@@ -12,6 +12,8 @@ Stable rewriting (applied before differentiation, so derivatives inherit it)::
     1 / (1 + exp(u)) ->  sigmoid(-u)
     log(1 + u)       ->  log1p(u)
     exp(u) - 1       ->  expm1(u)
+    1 - tanh(u)^2    ->  4 sigmoid(2u) sigmoid(-2u)   (sech^2, no cancellation)
+    2 - erfc(u), 1 + erf(u)  ->  erfc(-u); erfc(-u/sqrt 2) -> 2 ncdf(u)  (exact tails)
 
 :func:`lowering_report` compares the naive and the rewritten lowering with mpmath on
 a grid and says where the naive one overflows or loses accuracy (``actlab show``
@@ -37,7 +39,7 @@ import sympy
 
 from actlab import backend, special
 from actlab.activation import Activation, Param
-from actlab.formula import X, expm1, log1p, parse, sigmoid, softplus
+from actlab.formula import X, expm1, log1p, ncdf, parse, sigmoid, softplus
 
 Array = Any
 Kernel = Callable[..., Array]
@@ -67,12 +69,32 @@ def rewrite_stable(expr: sympy.Expr) -> sympy.Expr:
             u = _match_neg_tanh_squared(term)
             if u is not None:  # sech^2 u = 4 sigmoid(2u) sigmoid(-2u): no cancellation
                 return e - 1 - term + 4 * sigmoid(2 * u) * sigmoid(-2 * u)
+    if e.is_Add and len(e.args) == 2:  # 2 - erfc(u) and 1 + erf(u) are erfc(-u)
+        for c, t in (e.args, e.args[::-1]):
+            if c == 2 and isinstance(-t, sympy.erfc):
+                return _erfc_stable(-(-t).args[0])
+            if c == 1 and isinstance(t, sympy.erf):
+                return _erfc_stable(-t.args[0])
+            if c.is_Number and c != 0 and isinstance(-t / c, ncdf):  # c (1 - Phi(v)) = c Phi(-v)
+                return c * ncdf(-(-t / c).args[0])
+    if isinstance(e, sympy.erfc):
+        return _erfc_stable(e.args[0])
     if e.is_Add and len(e.args) == 2:  # sigmoid(-u) - sigmoid(u) = -tanh(u/2)
         a, b = e.args
         for p, q in ((a, b), (b, a)):
             if isinstance(p, sigmoid) and isinstance(-q, sigmoid) and (-q).args[0] == -p.args[0]:
                 return sympy.tanh(p.args[0] / 2)
     return e
+
+
+def _erfc_stable(arg: sympy.Expr) -> sympy.Expr:
+    """erfc(arg), as 2 ncdf(v) when arg = -v/sqrt(2) for a v free of sqrt(2) (then the
+    scaling by 1/sqrt 2 is not rounded before the tail amplifies it), else unevaluated
+    (SymPy would turn erfc(-u) back into 2 - erfc(u))."""
+    v = sympy.expand(-sympy.sqrt(2) * arg)
+    if not v.has(sympy.sqrt(2)):
+        return 2 * ncdf(v)
+    return sympy.erfc(arg, evaluate=False)
 
 
 def _match_neg_tanh_squared(e: sympy.Expr) -> sympy.Expr | None:
@@ -109,6 +131,7 @@ _UNARY: dict[Any, Callable[[Any, Array], Array]] = {
     sympy.sign: lambda xp, u: xp.sign(u),
     sympy.erf: lambda xp, u: special.erf(xp, u),
     sympy.erfc: lambda xp, u: special.erfc(xp, u),
+    ncdf: lambda xp, u: special.ndtr(xp, u),
     sigmoid: lambda xp, u: xp.sigmoid(u),
     softplus: _softplus,
     log1p: lambda xp, u: xp.log1p(u),
