@@ -24,7 +24,8 @@ DTYPES = [np.float64, np.float32, np.float16]
 
 @pytest.fixture(scope="session")
 def cache_dir(request: pytest.FixtureRequest):
-    return request.config.cache.mkdir("actlab-reference") if request.config.cache else None
+    cache = getattr(request.config, "cache", None)  # absent under -p no:cacheprovider
+    return cache.mkdir("actlab-reference") if cache is not None else None
 
 
 def _evaluate(fn, xs: np.ndarray, dtype, backend: str) -> np.ndarray:
