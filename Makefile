@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= demo-out
 
-.PHONY: demo test install install-dev lint bench docs clean fashion-mnist
+.PHONY: demo test install install-dev lint bench bench-mlp docs clean fashion-mnist
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,9 @@ docs: install
 
 bench: install-dev
 	$(BIN)/python benchmarks/bench_kernels.py
+
+bench-mlp: install-dev
+	$(BIN)/python benchmarks/bench_mlp.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

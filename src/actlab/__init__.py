@@ -14,6 +14,15 @@ from actlab.meanfield import critical_init
 from actlab.properties import gain
 from actlab.registry import aliases, definition, get, names
 
-__all__ = ["Activation", "FormulaError", "Param", "aliases", "critical_init", "define",
-           "definition", "gain", "get", "init", "names"]
+__all__ = ["Activation", "FormulaError", "MLPClassifier", "MLPRegressor", "Param", "aliases",
+           "critical_init", "define", "definition", "gain", "get", "init", "names"]
+
+
+def __getattr__(name: str) -> object:
+    # The estimators import scikit-learn (~0.5 s): load them on first use only.
+    if name in ("MLPClassifier", "MLPRegressor"):
+        from actlab import estimators
+
+        return getattr(estimators, name)
+    raise AttributeError(f"module 'actlab' has no attribute {name!r}")
 __version__ = "0.1.0"

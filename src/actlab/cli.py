@@ -32,7 +32,14 @@ from actlab.custom import FormulaActivation, lowering_report
 from actlab.formula import X, parse
 from actlab.meanfield import NoCriticalPoint, critical_init
 from actlab.plot import check_format, plot_activations, save_figure
-from actlab.properties import Range, gain, gain_note, output_range, properties, torch_gain
+from actlab.properties import (
+    format_value,
+    gain,
+    gain_note,
+    output_range,
+    properties,
+    torch_gain,
+)
 
 try:  # typer >= 0.22 ships its own copy of click
     from typer._click.exceptions import ClickException, UsageError
@@ -312,7 +319,7 @@ def _print_properties(out: Console, act: Activation) -> None:
                   show_header=False)
     for key, value in props.as_dict().items():
         if key != "act":
-            table.add_row(key, Text(_fmt(getattr(props, key, value))))
+            table.add_row(key, Text(format_value(getattr(props, key, value))))
     out.print(table)
     theirs = torch_gain(act)
     out.print(Text.assemble(("gain: ", "bold"), f"{gain(act):.6g} (ours, 1/sqrt(E[f(z)^2])); "
@@ -327,15 +334,6 @@ def _print_properties(out: Console, act: Activation) -> None:
         out.print(Text(f"  {w.message}"), soft_wrap=True)
 
 
-def _fmt(value: Any) -> str:
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    if isinstance(value, Range):
-        return str(value)
-    if isinstance(value, tuple):
-        sep = ", " if all(isinstance(v, float) for v in value) else " U "
-        return sep.join(_fmt(v) for v in value) or "-"
-    return "-" if value is None else str(value)
 
 
 @app.command(cls=_RangeCommand)

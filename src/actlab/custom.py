@@ -263,6 +263,14 @@ class FormulaActivation(Activation):
     def spec(self) -> dict[str, Any]:
         return {"name": self.formula, **self._params}
 
+    def replace(self, **params: Any) -> FormulaActivation:
+        return define(self.formula, name=self.name, params={**self._params, **params},
+                      learnable=self.learnable)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The class is made at run time; pickle the recipe, not the class.
+        return (_rebuild, (self.formula, self.name, dict(self._params), self.learnable))
+
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, FormulaActivation) and other.formula == self.formula
                 and other._params == self._params)
@@ -299,6 +307,11 @@ def define(formula: str, *, name: str | None = None, params: Mapping[str, float]
     if name is not None:
         act.name = name  # type: ignore[misc]  # display name of this instance
     return act
+
+
+def _rebuild(formula: str, name: str, params: dict[str, float],
+             learnable: tuple[str, ...]) -> FormulaActivation:
+    return define(formula, name=name, params=params, learnable=learnable)
 
 
 @lru_cache(maxsize=256)

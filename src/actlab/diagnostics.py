@@ -87,11 +87,13 @@ def distinct_columns(a: np.ndarray, tol: float = SYMMETRY_TOL) -> int:
     if a.shape[1] == 0:
         return 0
     scale = max(float(np.max(np.abs(a))), 1e-300)
-    reps: list[np.ndarray] = []
-    for col in a.T:
-        if not any(np.max(np.abs(col - r)) <= tol * scale for r in reps):
-            reps.append(col)
-    return len(reps)
+    left = a.T  # one row per unit; each pass removes a unit and every unit equal to it
+    count = 0
+    while len(left):
+        same = np.max(np.abs(left - left[0]), axis=1) <= tol * scale
+        left = left[~same]
+        count += 1
+    return count
 
 
 @dataclass(frozen=True)

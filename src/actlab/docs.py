@@ -8,7 +8,7 @@ and the computed properties give today.
 from __future__ import annotations
 
 import actlab
-from actlab.properties import Range, gain, properties, torch_gain
+from actlab.properties import format_value, gain, properties, torch_gain
 
 HEADER = """# The activation catalogue
 
@@ -22,13 +22,7 @@ COLUMNS = ("name", "formula", "range", "zero-centred (E[f(z)])", "monotonic", "m
 
 
 def _cell(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, Range):
-        return str(value)
-    if isinstance(value, tuple):
-        return " U ".join(_cell(v) for v in value) or "-"
-    return "-" if value is None else str(value)
+    return format_value(value, digits=4)
 
 
 def activation_table() -> str:

@@ -566,3 +566,17 @@ def _torch_gain_in_mean_field(act: Activation, theirs: float) -> str:
     return (f"With PyTorch's gain (sw2 = {sw2:.4g}, sb2 = 0) a deep network settles at "
             f"q* = {q:.4g}, an output rms of {math.sqrt(q / sw2):.4g}, with chi1 = {c:.4g} "
             f"({phase} by that factor per layer).")
+
+
+def format_value(value: Any, digits: int = 6) -> str:
+    """A property value for people: floats to ``digits`` significant digits, ranges as
+    intervals, tuples of floats comma-separated, tuples of intervals as a union, None as '-'.
+    """
+    if isinstance(value, float):
+        return f"{value:.{digits}g}"
+    if isinstance(value, Range):
+        return str(value)
+    if isinstance(value, tuple):
+        sep = ", " if all(isinstance(v, float) for v in value) else " U "
+        return sep.join(format_value(v, digits) for v in value) or "-"
+    return "-" if value is None else str(value)
