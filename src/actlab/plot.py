@@ -97,3 +97,51 @@ def save_figure(fig: Figure, path: str | Path) -> Path:
     path = Path(path)
     fig.savefig(path, format=check_format(path), dpi=150)
     return path
+
+
+def plot_history(history: Iterable[dict], *, fig: Figure | None = None) -> Figure:
+    """Training curves and layer health over epochs, from an estimator's ``history_``
+    (or ``actlab.nn.train(...).history``): loss; dead and saturated fractions; gradient
+    norm per layer (log scale: vanishing gradients show as a widening gap); activation
+    mean and std. Epochs without a diagnostics report are skipped in the health panels.
+
+    >>> import numpy as np, actlab
+    >>> from actlab.diagnostics import Report, layer_stats
+    >>> z = np.random.default_rng(0).normal(size=(50, 4))
+    >>> hist = [{"epoch": e, "loss": 1 / e, "report": Report((layer_stats(
+    ...     "h1", actlab.get("relu"), z, grad_norm=0.1),))} for e in (1, 2, 3)]
+    >>> len(plot_history(hist).axes)
+    4
+    """
+    history = list(history)
+    fig = fig if fig is not None else Figure(figsize=(12, 6.5), layout="constrained")
+    ax_loss, ax_dead, ax_grad, ax_mean = fig.subplots(2, 2).ravel()
+    epochs = [h["epoch"] for h in history]
+    ax_loss.plot(epochs, [h["loss"] for h in history], label="training loss")
+    scores = [(h["epoch"], h["validation_score"]) for h in history
+              if h.get("validation_score") is not None]
+    if scores:
+        ax_loss.plot(*zip(*scores, strict=True), label="validation score")
+    ax_loss.set(title="loss", xlabel="epoch")
+    ax_loss.legend(fontsize=8)
+    reports = [(h["epoch"], h["report"]) for h in history if h.get("report") is not None]
+    layer_names = [s.layer for s in reports[0][1].layers] if reports else []
+    for i, name in enumerate(layer_names):
+        ep = [e for e, _ in reports]
+        stats = [r.layers[i] for _, r in reports]
+        line, = ax_dead.plot(ep, [s.dead_fraction for s in stats], label=f"{name} dead")
+        ax_dead.plot(ep, [s.saturated_fraction for s in stats], ls="--", color=line.get_color(),
+                     label=f"{name} saturated")
+        norms = [s.grad_norm for s in stats]
+        if all(n is not None and n > 0 for n in norms):
+            ax_grad.semilogy(ep, norms, label=name)
+        ax_mean.plot(ep, [s.mean for s in stats], color=line.get_color(), label=f"{name} mean")
+        ax_mean.plot(ep, [s.std for s in stats], ls="--", color=line.get_color(), label=f"{name} std")
+    ax_dead.set(title="dead (solid) and saturated (dashed) fraction", xlabel="epoch", ylim=(-0.02, 1.02))
+    ax_grad.set(title="|dL/dW| per layer", xlabel="epoch")
+    ax_mean.set(title="activation mean (solid) and std (dashed)", xlabel="epoch")
+    for ax in (ax_dead, ax_grad, ax_mean):
+        ax.grid(alpha=0.3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=7)
+    return fig
