@@ -205,7 +205,11 @@ _ACCEPTED = (np.float16, np.float32, np.float64)
 
 
 def _prepare(x: Array) -> tuple[Any, Array, Callable[[Array], Array]]:
-    """Return (namespace, float64 copy of x, function casting a result back)."""
+    """Return (namespace, float64 copy of x, function casting a result back).
+
+    Computing float16 and float32 in float64 makes their results correctly rounded up
+    to a double rounding, so the float64 kernels carry the whole accuracy burden.
+    """
     if backend.is_torch(x):
         import torch
 

@@ -2,13 +2,14 @@
 
 Every activation kernel is written once, as ``kernel(xp, x, **params)``, where ``xp``
 is one of the namespaces below. ``NUMPY`` runs on NumPy arrays (and uses SciPy's
-fused, accurate ufuncs where they exist); ``TORCH`` runs on PyTorch tensors. Both
-offer the same names with the same numerical contract, so a kernel cannot tell
-which one it was given. Only operations whose accuracy has been measured against
-mpmath belong here (see ``tests/test_backend.py``).
+fused, accurate ufuncs where they exist); ``torch_ops()`` runs on PyTorch tensors.
+Both offer the same names with the same numerical contract, so a kernel cannot tell
+which one it was given. Where a library's own function is not accurate enough it is
+wrapped or replaced here (SciPy's expit flushes below -709.8; torch.sigmoid overflows);
+tests/test_accuracy.py checks every kernel, on both namespaces, against mpmath.
 
-Kernels always receive float64 arrays (see :func:`compute_dtype`); the wrappers in
-:mod:`actlab.activation` cast back to the caller's dtype.
+Kernels always receive float64 arrays; the wrappers in :mod:`actlab.activation` convert
+float16/float32 inputs to float64 and cast results back to the caller's dtype.
 """
 
 from __future__ import annotations
@@ -22,12 +23,6 @@ import numpy as np
 import scipy.special as sc
 
 Array = Any
-
-#: The dtype kernels compute in, for each accepted input dtype. Computing float16 and
-#: float32 in float64 makes their results correctly rounded up to a double rounding,
-#: so the float64 kernels carry the whole accuracy burden.
-_NUMPY_FLOATS = (np.float16, np.float32, np.float64)
-
 
 class NumpyOps:
     """NumPy (+ SciPy ufuncs) namespace."""
@@ -104,8 +99,8 @@ class TorchOps:
 
         self.torch = torch
         self.float64 = torch.float64
-        # (where/maximum/minimum/hypot are methods below: they need Python-scalar
-        # handling in float64, or accuracy fixes.)
+        # where/maximum/minimum/hypot are methods below: torch would turn Python-float
+        # operands into float32 tensors (its default dtype), not float64.
         for op in ("exp", "expm1", "log", "log1p", "sqrt", "tanh", "sin", "cos", "atan", "abs", "sign",
                    "isnan", "isinf", "isfinite", "logical_and", "logical_or"):
             setattr(self, op, getattr(torch, op))
@@ -176,10 +171,6 @@ def is_torch(x: Any) -> bool:
 
     torch = sys.modules.get("torch")
     return torch is not None and isinstance(x, torch.Tensor)
-
-
-def namespace(x: Any) -> NumpyOps | TorchOps:
-    return torch_ops() if is_torch(x) else NUMPY
 
 
 # ----------------------------------------------------------------------------------
