@@ -158,6 +158,8 @@ class Activation:
     # evaluation --------------------------------------------------------------------------
     def __call__(self, x: Array, *, out: Array | None = None) -> Array:
         """f(x), elementwise. Same shape and dtype as ``x``; written into ``out`` if given."""
+        if type(x) is np.ndarray and x.dtype == np.float64:  # fast path (training loops)
+            return self._eval(type(self).f, x, out)
         if backend.is_torch(x) and _needs_autograd(x):
             from actlab.torch.function import apply
 
@@ -179,6 +181,8 @@ class Activation:
         d = self.grad(x)
         if out is None:
             return d * g
+        if type(out) is np.ndarray and out.shape == d.shape and out.dtype == d.dtype:
+            return np.multiply(d, g, out=out)
         return _into(d * g, out)
 
     def param_grads(self, x: Array) -> dict[str, Array]:
@@ -189,6 +193,15 @@ class Activation:
             return {k: restore(v) for k, v in grads.items()}
 
     def _eval(self, kernel: Callable[..., Array], x: Array, out: Array | None) -> Array:
+        if type(x) is np.ndarray and x.dtype == np.float64 and x.ndim:  # fast path
+            with backend.NUMPY.errstate(self.quiet):
+                result = kernel(backend.NUMPY, x, **self._params)
+            if out is None:
+                return result
+            if type(out) is np.ndarray and out.shape == x.shape and out.dtype == np.float64:
+                np.copyto(out, result)
+                return out
+            return _into(result, out)
         xp, x64, restore = _prepare(x)
         with xp.errstate(self.quiet):  # the cast back may overflow float16 too
             result = restore(kernel(xp, x64, **self._params))
