@@ -112,11 +112,7 @@ class Adagrad:
         for p, g, step, acc in zip(params, grads, state.step, state.slots["sum_sq"], strict=True):
             np.square(g, out=step)  # the step array doubles as scratch until the end
             acc += step
-            np.sqrt(acc, out=step)
-            step += self.epsilon
-            np.divide(g, step, out=step)
-            step *= -self.learning_rate
-            p += step
+            _scaled_step(p, g, acc, step, self.learning_rate, self.epsilon)
 
 
 @dataclass(frozen=True)
@@ -143,11 +139,7 @@ class RMSprop:
             step *= 1.0 - self.rho
             s *= self.rho
             s += step
-            np.sqrt(s, out=step)
-            step += self.epsilon
-            np.divide(g, step, out=step)
-            step *= -self.learning_rate
-            p += step
+            _scaled_step(p, g, s, step, self.learning_rate, self.epsilon)
 
 
 @dataclass(frozen=True)
@@ -182,11 +174,17 @@ class Adam:
             np.square(g, out=step)
             step *= 1.0 - b2
             v += step
-            np.sqrt(v, out=step)
-            step += self.epsilon
-            np.divide(m, step, out=step)
-            step *= -rate
-            p += step
+            _scaled_step(p, m, v, step, rate, self.epsilon)
+
+
+def _scaled_step(p: np.ndarray, num: np.ndarray, sq: np.ndarray, step: np.ndarray,
+                 rate: float, epsilon: float) -> None:
+    """p -= rate * num / (sqrt(sq) + epsilon), in place; ``step`` ends holding the step."""
+    np.sqrt(sq, out=step)
+    step += epsilon
+    np.divide(num, step, out=step)
+    step *= -rate
+    p += step
 
 
 Optimizer = SGD | Adagrad | RMSprop | Adam
