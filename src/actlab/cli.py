@@ -365,6 +365,76 @@ def plot(
     typer.echo(f"wrote {output}")
 
 
+experiment_app = typer.Typer(help="The tutorials' claims, each tested by an experiment.",
+                             no_args_is_help=True)
+app.add_typer(experiment_app, name="experiment")
+
+
+@experiment_app.command("list")
+def experiment_list() -> None:
+    """Every experiment and the claim it tests."""
+    from actlab import experiments
+
+    table = Table(box=box.SIMPLE_HEAD, expand=True, show_lines=False)
+    table.add_column("experiment", no_wrap=True)
+    table.add_column("claim", ratio=1)
+    for name in experiments.names():
+        table.add_row(name, experiments.get(name).claim)
+    _console().print(table)
+
+
+@experiment_app.command("run")
+def experiment_run(
+    name: Annotated[str | None, typer.Argument(help="Experiment name (see `actlab experiment "
+                                               "list`); omit with --all.", metavar="NAME")] = None,
+    run_all: Annotated[bool, typer.Option("--all", help="Run every experiment and write "
+                                          "DIR/report.html.")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="Small sizes (seconds per experiment).")]
+    = False,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Directory for JSON, PNG and HTML.")]
+    = Path("experiments-out"),
+    seed: Annotated[int, typer.Option("--seed", help="Random seed (results are deterministic "
+                                      "given it).")] = 0,
+) -> None:
+    """Run one experiment (or --all): verdict, key numbers, JSON and figures in DIR."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from actlab import experiments
+    from actlab.experiments import report
+
+    if run_all == (name is not None):
+        raise UsageError("give an experiment NAME or --all (not both). Got "
+                         f"{'both' if run_all else 'neither'}.")
+    chosen = experiments.names() if run_all else [name]
+    try:
+        chosen = [experiments.get(n).name for n in chosen]  # validates names first
+        out.mkdir(parents=True, exist_ok=True)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"--out: cannot create {str(out)!r} ({exc.strerror}).") from None
+    console, results = _console(), []
+    columns = (TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/"
+               "{task.total}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True) as progress:
+        task = progress.add_task("experiments", total=len(chosen))
+        for n in chosen:
+            progress.update(task, description=n)
+            result = experiments.run(n, quick=quick, seed=seed)
+            result.save(out)
+            results.append(result)
+            progress.advance(task)
+    for r in results:
+        console.print(Text.assemble((f"{r.name}: ", "bold"), (r.verdict, _VERDICT_STYLE[r.verdict]),
+                                    f" ({r.seconds:.1f} s) - {r.reason}"), soft_wrap=True)
+    if run_all:
+        path = report.write(results, out / "report.html", quick=quick, seed=seed)
+        console.print(Text(f"report: {path}"))
+
+
+_VERDICT_STYLE = {"CONFIRMED": "bold green", "NOT CONFIRMED": "bold red", "INCONCLUSIVE": "bold yellow"}
+
+
 def main() -> None:
     """Console-script entry point (``actlab = "actlab.cli:main"``)."""
     app(prog_name="actlab")

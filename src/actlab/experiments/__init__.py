@@ -53,7 +53,10 @@ def get(name: str) -> Experiment:
     """The experiment called ``name`` (unknown names suggest close ones)."""
     from actlab.registry import lookup
 
-    key = lookup("experiment", name, _BY_KEY, {})
+    try:
+        key = lookup("experiment", name, _BY_KEY, {})
+    except ValueError as exc:  # show the names as users type them
+        raise ValueError(str(exc).replace("_", "-")) from None
     module = importlib.import_module(f"actlab.experiments.{_MODULES[_BY_KEY[key]]}")
     return module.EXPERIMENT
 
