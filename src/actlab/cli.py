@@ -29,7 +29,7 @@ from typer.core import TyperCommand, TyperGroup
 import actlab
 from actlab.activation import Activation
 from actlab.custom import FormulaActivation, lowering_report
-from actlab.formula import X, parse
+from actlab.formula import derivative, parse
 from actlab.meanfield import NoCriticalPoint, critical_init
 from actlab.plot import check_format, plot_activations, save_figure
 from actlab.properties import (
@@ -197,8 +197,7 @@ def _param_summary(act: Activation, sep: str = ", ") -> str:
 def _derivative(expr: sympy.Expr) -> sympy.Expr:
     # abs' = sign and sign' = 0 everywhere (the kernels' convention, see actlab.formula),
     # so the DiracDelta terms SymPy produces are dropped; nested Piecewise are flattened.
-    d = sympy.piecewise_fold(sympy.diff(expr, X))
-    return d.replace(sympy.DiracDelta, lambda *args: sympy.S.Zero)
+    return sympy.piecewise_fold(derivative(expr))
 
 
 _COST_ORDER = ("piecewise-linear", "algebraic", "exp", "erf", "trig")

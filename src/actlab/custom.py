@@ -39,7 +39,7 @@ import sympy
 
 from actlab import backend, special
 from actlab.activation import Activation, Param
-from actlab.formula import X, expm1, log1p, ncdf, parse, sigmoid, softplus
+from actlab.formula import X, derivative, expm1, log1p, ncdf, parse, sigmoid, softplus
 
 Array = Any
 Kernel = Callable[..., Array]
@@ -108,8 +108,7 @@ def _match_neg_tanh_squared(e: sympy.Expr) -> sympy.Expr | None:
 def _derivative(expr: sympy.Expr, sym: sympy.Symbol) -> sympy.Expr:
     """d expr / d sym, in stable form (factored so that sigmoid(-u) - sigmoid(u) and
     1 - tanh(u)^2 appear as such and get rewritten). Dirac masses at kinks are dropped."""
-    d = sympy.diff(expr, sym).replace(sympy.DiracDelta, lambda *a: sympy.S.Zero)
-    return rewrite_stable(sympy.factor_terms(d))
+    return rewrite_stable(sympy.factor_terms(derivative(expr, sym)))
 
 
 # -------------------------------------------------------------------------- lowering

@@ -205,6 +205,12 @@ def parse(text: str, params: Iterable[str] = ()) -> sympy.Expr:
     return _Builder(text, symbols).build(tree.body, 0)
 
 
+def derivative(expr: sympy.Expr, sym: sympy.Symbol = X, order: int = 1) -> sympy.Expr:
+    """d^order expr / d sym^order under actlab's convention: the Dirac masses SymPy
+    produces at kinks (d/dx sign, d/dx Heaviside) are dropped, as every kernel does."""
+    return sympy.diff(expr, sym, order).replace(sympy.DiracDelta, lambda *a: sympy.S.Zero)
+
+
 class _Builder:
     def __init__(self, text: str, symbols: dict[str, sympy.Symbol]) -> None:
         self.text = text
