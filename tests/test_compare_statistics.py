@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from actlab.compare import corrected_ttest, holm, leaderboard, recommendation
+from actlab.comparison import corrected_ttest, holm, leaderboard, recommendation
 
 
 def test_corrected_ttest_by_hand() -> None:

@@ -13,7 +13,7 @@ import time
 import numpy as np
 import pytest
 
-from actlab.compare.store import FoldKey, Store, StoreError, config_hash, fingerprint
+from actlab.comparison.store import FoldKey, Store, StoreError, config_hash, fingerprint
 
 
 def key(act: str = "relu", repeat: int = 0, fold: int = 0) -> FoldKey:
@@ -63,7 +63,7 @@ def test_corrupt_file_is_refused_untouched(tmp_path) -> None:
 
 WRITER = textwrap.dedent("""
     import sys
-    from actlab.compare.store import FoldKey, Store
+    from actlab.comparison.store import FoldKey, Store
     s = Store(sys.argv[1])
     i = 0
     while True:

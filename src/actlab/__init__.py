@@ -15,7 +15,7 @@ from actlab.properties import gain
 from actlab.registry import aliases, definition, get, names
 
 __all__ = ["Activation", "FormulaError", "MLPClassifier", "MLPRegressor", "Param", "aliases",
-           "critical_init", "define", "definition", "gain", "get", "init", "names"]
+           "compare", "critical_init", "data", "define", "definition", "gain", "get", "init", "names"]
 
 
 def __getattr__(name: str) -> object:
@@ -24,5 +24,13 @@ def __getattr__(name: str) -> object:
         from actlab import estimators
 
         return getattr(estimators, name)
+    if name == "compare":  # the function; its machinery is the package actlab.comparison
+        from actlab.comparison import compare
+
+        return compare
+    if name == "data":
+        import actlab.data
+
+        return actlab.data
     raise AttributeError(f"module 'actlab' has no attribute {name!r}")
 __version__ = "0.1.0"

@@ -1,4 +1,5 @@
-"""The command line: ``actlab list``, ``actlab show NAME``, ``actlab plot NAME... -o FILE``.
+"""The command line: ``actlab list``, ``actlab show NAME``, ``actlab plot NAME... -o FILE``,
+``actlab experiment ...`` and ``actlab compare`` (in :mod:`actlab.cli_compare`).
 
 Every usage error (unknown activation, bad ``--param``, bad ``--range``, unknown
 option, unwritable output...) is reported as ONE line ``Error: <message>`` on stderr
@@ -28,6 +29,7 @@ from typer.core import TyperCommand, TyperGroup
 
 import actlab
 from actlab.activation import Activation
+from actlab.cli_compare import compare_command
 from actlab.custom import FormulaActivation, lowering_report
 from actlab.formula import derivative, parse
 from actlab.meanfield import NoCriticalPoint, critical_init
@@ -430,6 +432,8 @@ def experiment_run(
         path = report.write(results, out / "report.html", quick=quick, seed=seed)
         console.print(Text(f"report: {path}"))
 
+
+app.command("compare")(compare_command)
 
 _VERDICT_STYLE = {"CONFIRMED": "bold green", "NOT CONFIRMED": "bold red", "INCONCLUSIVE": "bold yellow"}
 

@@ -99,6 +99,16 @@ def save_figure(fig: Figure, path: str | Path) -> Path:
     return path
 
 
+def png_base64(fig: Figure, dpi: int = 90) -> str:
+    """``fig`` as a base64 PNG, for embedding in a self-contained HTML page."""
+    import base64
+    import io
+
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
 def plot_history(history: Iterable[dict], *, fig: Figure | None = None) -> Figure:
     """Training curves and layer health over epochs, from an estimator's ``history_``
     (or ``actlab.nn.train(...).history``): loss; dead and saturated fractions; gradient

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import datetime
-import io
 import json
 import platform
 from collections.abc import Sequence
@@ -15,6 +13,7 @@ import numpy as np
 
 import actlab
 from actlab.experiments.base import Result
+from actlab.plot import png_base64
 
 
 def render(results: Sequence[Result], *, quick: bool, seed: int) -> str:
@@ -24,11 +23,7 @@ def render(results: Sequence[Result], *, quick: bool, seed: int) -> str:
     rows = []
     for r in results:
         d = r.to_dict()
-        images = []
-        for name, fig in r.figures.items():
-            buf = io.BytesIO()
-            fig.savefig(buf, format="png", dpi=90)
-            images.append((name, base64.b64encode(buf.getvalue()).decode("ascii")))
+        images = [(name, png_base64(fig)) for name, fig in r.figures.items()]
         rows.append({**d, "images": images, "json": json.dumps(
             {"setup": d["setup"], "metrics": d["metrics"]}, indent=2)})
     versions = {"actlab": actlab.__version__, "numpy": np.__version__,

@@ -13,6 +13,10 @@ with its gradients, so training is comparable. One difference: for several outpu
 scikit-learn *reports* the squared error divided by the number of outputs, though its
 gradient is the one above; here value and gradient agree.
 
+Each loss also has a stacked form, ``weighted(z, y, w, out=)``, for many models at once
+(:mod:`actlab.nn.stacked`): rows weighted by ``w`` (1/batch size, 0 for padding rows), one
+value per model.
+
 The cross-entropies assume targets in [0, 1]; for softmax, rows of ``y`` that sum to 1
 (one-hot labels).
 """
@@ -41,6 +45,16 @@ class BinaryCrossEntropy:
         out -= y
         out /= n
         return float(tmp.sum()) / n
+
+    @staticmethod
+    def weighted(z: np.ndarray, y: np.ndarray, w: np.ndarray, *, out: np.ndarray) -> np.ndarray:
+        """Stacked form: z, y of shape (..., n, k), row weights w (..., n, 1). Returns
+        ``sum_n w_n loss_n`` per leading index and writes ``w * dloss/dz`` into ``out``."""
+        per_row = (np.logaddexp(0.0, z) - y * z).sum(axis=-1, keepdims=True)
+        expit(z, out=out)
+        out -= y
+        out *= w
+        return (per_row * w).sum(axis=(-2, -1))
 
     @staticmethod
     def link(z: np.ndarray) -> np.ndarray:
@@ -72,8 +86,21 @@ class SoftmaxCrossEntropy:
         return value / n
 
     @staticmethod
+    def weighted(z: np.ndarray, y: np.ndarray, w: np.ndarray, *, out: np.ndarray) -> np.ndarray:
+        """Stacked form, as :meth:`BinaryCrossEntropy.weighted` (rows on axis -2)."""
+        m = z.max(axis=-1, keepdims=True)
+        np.subtract(z, m, out=out)
+        np.exp(out, out=out)
+        s = out.sum(axis=-1, keepdims=True)
+        out /= s  # softmax(z)
+        per_row = np.log(s) + m - (y * z).sum(axis=-1, keepdims=True)  # lse(z) - y . z
+        out -= y
+        out *= w
+        return (per_row * w).sum(axis=(-2, -1))
+
+    @staticmethod
     def link(z: np.ndarray) -> np.ndarray:
-        return softmax(z, axis=1)
+        return softmax(z, axis=-1)
 
 
 class SquaredError:
@@ -89,6 +116,14 @@ class SquaredError:
         value = 0.5 * float(np.vdot(out, out))
         out /= n
         return value / n
+
+    @staticmethod
+    def weighted(z: np.ndarray, y: np.ndarray, w: np.ndarray, *, out: np.ndarray) -> np.ndarray:
+        """Stacked form, as :meth:`BinaryCrossEntropy.weighted` (rows on axis -2)."""
+        np.subtract(z, y, out=out)
+        per_row = 0.5 * np.square(out).sum(axis=-1, keepdims=True)
+        out *= w
+        return (per_row * w).sum(axis=(-2, -1))
 
     @staticmethod
     def link(z: np.ndarray) -> np.ndarray:

@@ -78,6 +78,9 @@ class Store:
             self.db.execute("PRAGMA synchronous=NORMAL")
             if not existed:
                 self._create()
+            # the runs table: the settings of each run, for `actlab compare --resume RUN_ID`
+            self.db.execute("CREATE TABLE IF NOT EXISTS runs (run_id TEXT PRIMARY KEY, "
+                            "info TEXT NOT NULL)")
         except sqlite3.DatabaseError as exc:
             self.db.close()
             raise StoreError(f"{self.path} is not a usable results store ({exc}); move it away "
@@ -115,6 +118,18 @@ class Store:
             self.db.execute("INSERT OR REPLACE INTO folds VALUES (?, ?, ?, ?, ?, ?, ?)",
                             (*astuple(key), payload))
 
+    def save_run(self, run_id: str, info: Mapping[str, Any]) -> None:
+        """Record how ``run_id`` was started (data, activations, settings, command)."""
+        payload = json.dumps(info, sort_keys=True, default=_plain)
+        with self.db:
+            self.db.execute("BEGIN IMMEDIATE")
+            self.db.execute("INSERT OR REPLACE INTO runs VALUES (?, ?)", (run_id, payload))
+
+    def run_info(self, run_id: str) -> dict[str, Any] | None:
+        """What :meth:`save_run` recorded for ``run_id``, or None."""
+        row = self.db.execute("SELECT info FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        return None if row is None else json.loads(row[0])
+
     def finished(self, run_id: str) -> set[FoldKey]:
         """Keys of the folds of ``run_id`` already recorded."""
         cur = self.db.execute("SELECT run_id, dataset, config, activation, repeat, fold "
@@ -129,7 +144,9 @@ class Store:
         return [(FoldKey(*row[:6]), json.loads(row[6])) for row in cur]
 
     def runs(self) -> list[str]:
-        return [r[0] for r in self.db.execute("SELECT DISTINCT run_id FROM folds ORDER BY 1")]
+        """Every run id with recorded folds or settings."""
+        return [r[0] for r in self.db.execute(
+            "SELECT run_id FROM folds UNION SELECT run_id FROM runs ORDER BY 1")]
 
     def close(self) -> None:
         self.db.close()

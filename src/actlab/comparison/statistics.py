@@ -109,31 +109,38 @@ def leaderboard(scores: Mapping[str, Sequence[float]], *, n_splits: int, costs: 
 
 
 def recommendation(rows: Sequence[Row], *, metric: str = "accuracy", points: float = 100.0,
-                   alpha: float = 0.05) -> str:
+                   alpha: float = 0.05, higher_is_better: bool = True) -> str:
     """A plain-language verdict: who is tied for best (preferring the cheapest) and who is worse.
 
-    ``points`` scales differences for the text (100: accuracy in percentage points).
+    ``points`` scales differences for the text (100: accuracy in percentage points, said
+    as "points"; 1: the metric's own units, said as the metric).
     """
+    sign = 1.0 if higher_is_better else -1.0
     tied = [r for r in rows if r.tied_for_best]
     worse = [r for r in rows if not r.tied_for_best]
-    best = max(tied, key=lambda r: r.mean)
-    pick = min(tied, key=lambda r: (_cost_rank(r.cost), -r.mean))
+    best = max(tied, key=lambda r: sign * r.mean)
+    pick = min(tied, key=lambda r: (_cost_rank(r.cost), -sign * r.mean))
     ps = [r.p_vs_best for r in tied if r.p_vs_best is not None]
+
+    def diff(r: Row) -> str:
+        d = abs(best.mean - r.mean) * points
+        return f"{d:.1f} points" if points == 100.0 else f"{d:.3g} in {metric}"
+
+    value = f"{best.mean * points:.1f}" if points == 100.0 else f"{best.mean * points:.4g}"
     if len(tied) == 1:
-        text = f"{best.activation} is the best ({metric} {best.mean * points:.1f})"
+        text = f"{best.activation} is the best ({metric} {value})"
     else:
         names = ", ".join(r.activation for r in tied[:-1]) + f" and {tied[-1].activation}"
         text = (f"{names} are tied for best (smallest p = {min(ps):.2g} against "
                 f"{best.activation}, alpha = {alpha:g})")
         if pick is not best:
             text += (f"; prefer {pick.activation}: it is the cheapest of them ({pick.cost}), and "
-                     f"within {abs(best.mean - pick.mean) * points:.1f} points of the best")
+                     f"within {diff(pick)} of the best")
     parts = [text]
     for r in worse:
         p = r.p_vs_best if r.p_vs_best is not None else 1.0
         ptext = "p < 0.001" if p < 0.001 else f"p = {p:.2g}"
-        parts.append(f"{r.activation} is worse by {abs(best.mean - r.mean) * points:.1f} points "
-                     f"({ptext})")
+        parts.append(f"{r.activation} is worse by {diff(r)} ({ptext})")
     return "; ".join(parts) + "."
 
 
