@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 OUT    ?= demo-out
 
-.PHONY: demo test install install-dev lint bench bench-mlp docs clean fashion-mnist
+.PHONY: demo test install install-dev lint bench bench-mlp bench-compare docs clean fashion-mnist
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -18,10 +18,10 @@ install-dev: $(BIN)/python
 
 demo: install
 	$(BIN)/actlab list
-	$(BIN)/actlab show gelu
 	mkdir -p $(OUT)
 	$(BIN)/actlab plot sigmoid tanh relu elu swish gelu --derivatives -o $(OUT)/activations.png
 	@echo "plot written to $(OUT)/activations.png"
+	$(BIN)/actlab compare --data moons --out $(OUT)/compare
 
 test: install-dev fashion-mnist
 	$(BIN)/ruff check src tests benchmarks
@@ -50,6 +50,9 @@ bench: install-dev
 
 bench-mlp: install-dev
 	$(BIN)/python benchmarks/bench_mlp.py
+
+bench-compare: install-dev
+	$(BIN)/python benchmarks/bench_compare.py
 
 clean:
 	rm -rf $(VENV) $(OUT) .pytest_cache

@@ -59,6 +59,25 @@ def test_a_network_does_not_depend_on_its_stack_mates(activation: str, dtype: ty
             assert a.act == b.act  # learned parameters too
 
 
+def test_scaling_batch_by_batch_gives_the_same_bits(monkeypatch: pytest.MonkeyPatch) -> None:
+    from actlab.nn import stacked
+
+    X, Y = data(120)
+    rows = [np.arange(0, 90), np.arange(30, 120)]
+    aff = Affine(np.array([[0.1, -0.2, 0.3], [0.0, 0.5, -1.0]]), np.array([[2.0, 0.5, 1.5], [1.0, 3.0, 0.7]]))
+
+    def fit() -> list:
+        net = StackedMLP.build((3, 6, 3), "tanh", "softmax_cross_entropy",
+                               rngs=[np.random.default_rng(0), np.random.default_rng(1)], dtype=np.float32)
+        return train_stacked(net, X, Y, rows, optimizer=Adam(1e-2), batch_size=32, max_epochs=6,
+                             rngs=[np.random.default_rng(2), np.random.default_rng(3)], x_affine=aff)
+
+    prescaled = fit()
+    monkeypatch.setattr(stacked._Rows, "LIMIT", 0)  # force scaling each batch
+    per_batch = fit()
+    assert [r.loss_curve for r in prescaled] == [r.loss_curve for r in per_batch]
+
+
 def test_padding_rows_change_nothing_and_bad_plans_are_refused() -> None:
     X, Y = data(100)
     runs = []
@@ -95,3 +114,27 @@ def test_divergence_stops_that_network_only() -> None:
                              x_affine=aff, y_affine=Affine(np.zeros((2, 1)), np.array([[1.0], [1e-3]])))
     assert runs[0].diverged and runs[0].stopped and runs[0].n_iter < 30
     assert not runs[1].diverged and np.isfinite(runs[1].loss_curve).all()
+
+
+@pytest.mark.parametrize("name", ["binary_cross_entropy", "softmax_cross_entropy", "squared_error"])
+def test_stacked_losses_agree_with_the_plain_ones(name: str) -> None:
+    from actlab.nn import losses
+
+    loss = losses.get(name)
+    rng = np.random.default_rng(1)
+    M, n, k = 3, 7, 1 if name == "binary_cross_entropy" else 4
+    z = rng.normal(size=(M, n, k)) * 30  # large logits: the stable forms matter
+    y = (rng.random((M, n, k)) < 0.5).astype(float) if k == 1 else np.eye(k)[rng.integers(0, k, (M, n))]
+    w = np.zeros((M, n + 2, 1))
+    w[:, :n] = 1.0 / n  # two padding rows of weight 0 (any values) change nothing
+    zp = np.concatenate([z, np.full((M, 2, k), 1e3)], axis=1)
+    yp = np.concatenate([y, np.zeros((M, 2, k))], axis=1)
+    out = np.empty_like(zp)
+    values = loss.weighted(zp, yp, w, out=out)
+    assert np.all(out[:, n:] == 0)
+    for m in range(M):
+        grad = np.empty((n, k))
+        ref = loss.value_and_grad(z[m], y[m], out=grad, tmp=np.empty((n, k)), rows=np.empty((2, n, 1)))
+        assert values[m] == pytest.approx(ref, rel=1e-14)
+        # p - y cancels where p ~ 1: the two forms agree to a few roundings of p, over n
+        np.testing.assert_allclose(out[m, :n], grad, rtol=1e-14, atol=4 * np.finfo(float).eps / n)

@@ -47,37 +47,64 @@ from actlab.nn.optimizers import Optimizer, OptState
 
 @dataclass
 class StackedLayer:
-    """One layer of M networks: ``W`` (M, fan_in, fan_out), ``b`` (M, 1, fan_out).
+    """One layer of M networks: views ``W`` (M, fan_in, fan_out), ``b`` (M, 1, fan_out) and
+    ``theta`` (M, p) into the stack's parameter matrix, and their gradients.
 
     ``acts`` is one activation shared by all networks, or (when it has learnable
-    parameters, ``theta`` of shape (M, p)) one per network; None for the output layer.
+    parameters) one per network, rebuilt from ``theta`` after each step; None for the
+    output layer.
     """
 
     W: np.ndarray
     b: np.ndarray
-    acts: list[Activation] | None
     theta: np.ndarray
+    dW: np.ndarray
+    db: np.ndarray
+    dtheta: np.ndarray
+    acts: list[Activation] | None
 
     @property
     def learnable(self) -> tuple[str, ...]:
         return self.acts[0].learnable if self.acts else ()
 
-    def params(self) -> list[np.ndarray]:
-        return [self.W, self.b, self.theta] if self.theta.shape[1] else [self.W, self.b]
-
-    def take(self, keep: np.ndarray) -> StackedLayer:
-        """The layer of the networks ``keep`` (indices)."""
-        acts = None if self.acts is None else (
-            [self.acts[i] for i in keep] if self.theta.shape[1] else self.acts)
-        return StackedLayer(self.W[keep], self.b[keep], acts, self.theta[keep])
-
 
 class StackedMLP:
-    """M networks of the same layer sizes, activation and loss, with stacked weights."""
+    """M networks of the same layer sizes, activation and loss, with stacked weights.
 
-    def __init__(self, layers: list[StackedLayer], loss: str | losses.Loss) -> None:
-        self.layers = layers
+    All parameters live in ONE matrix ``flat`` of shape (M, P), network m in row m: every
+    layer's W first, then the biases, then the activations' learnable parameters. The
+    layers' arrays are views into it, so an optimiser step is a handful of ufunc calls on
+    one array (not a dozen per layer), and the L2 penalty is one reduction over
+    ``flat[:, :n_weights]``. ``grad`` has the same layout.
+    """
+
+    def __init__(self, flat: np.ndarray, sizes: Sequence[int], acts: Sequence[list[Activation] | None],
+                 loss: str | losses.Loss) -> None:
+        self.flat = flat
+        self.grad = np.zeros_like(flat)
+        self.sizes = tuple(sizes)
         self.loss = losses.get(loss)
+        M = flat.shape[0]
+        fans = list(zip(self.sizes[:-1], self.sizes[1:], strict=True))
+        n_theta = [0 if a is None else len(a[0].learnable) for a in acts]
+        self.n_weights = sum(i * o for i, o in fans)
+        w_at = np.cumsum([0] + [i * o for i, o in fans])
+        b_at = self.n_weights + np.cumsum([0] + [o for _, o in fans])
+        t_at = b_at[-1] + np.cumsum([0, *n_theta])
+        if t_at[-1] != flat.shape[1]:
+            raise ValueError(f"StackedMLP needs {t_at[-1]} parameters per network for sizes "
+                             f"{self.sizes}. Got {flat.shape[1]} instead.")
+        self.layers = []
+        for k, ((i, o), act) in enumerate(zip(fans, acts, strict=True)):
+            def view(a: np.ndarray, lo: int, hi: int, shape: tuple[int, ...]) -> np.ndarray:
+                return a[:, lo:hi].reshape(M, *shape)
+
+            parts = [(w_at[k], w_at[k + 1], (i, o)), (b_at[k], b_at[k + 1], (1, o)),
+                     (t_at[k], t_at[k + 1], (n_theta[k],))]
+            W, b, theta = (view(flat, lo, hi, shape) for lo, hi, shape in parts)
+            dW, db, dtheta = (view(self.grad, lo, hi, shape) for lo, hi, shape in parts)
+            self.layers.append(StackedLayer(W, b, theta, dW, db, dtheta,
+                                            None if act is None else list(act)))
 
     @classmethod
     def build(cls, sizes: Sequence[int], activation: ActivationSpec, loss: str | losses.Loss, *,
@@ -91,22 +118,21 @@ class StackedMLP:
     @classmethod
     def stack(cls, nets: Sequence[MLP], *, dtype: type = np.float64) -> StackedMLP:
         """The networks ``nets`` (same sizes, activations and loss) as one stack."""
-        layers = []
-        for i, first in enumerate(nets[0].layers):
-            per_net = [net.layers[i] for net in nets]
-            W = np.stack([layer.W for layer in per_net]).astype(dtype)
-            b = np.stack([layer.b[None, :] for layer in per_net]).astype(dtype)
-            theta = np.stack([layer.theta for layer in per_net]).astype(dtype)
-            acts = None if first.act is None else (
-                [layer.act for layer in per_net] if theta.shape[1] else [first.act])
-            layers.append(StackedLayer(W, b, acts, theta))
-        return cls(layers, nets[0].loss)
+        first = nets[0]
+        sizes = [first.layers[0].W.shape[0], *(layer.units for layer in first.layers)]
+        rows = [np.concatenate([*(layer.W.ravel() for layer in net.layers),
+                                *(layer.b for layer in net.layers),
+                                *(layer.theta for layer in net.layers)]) for net in nets]
+        acts = []
+        for k, layer in enumerate(first.layers):
+            if layer.act is None:
+                acts.append(None)
+            else:
+                acts.append([net.layers[k].act for net in nets] if layer.theta.size else [layer.act])
+        return cls(np.stack(rows).astype(dtype), sizes, acts, first.loss)
 
     def __len__(self) -> int:
-        return self.layers[0].W.shape[0]
-
-    def params(self) -> list[np.ndarray]:
-        return [p for layer in self.layers for p in layer.params()]
+        return self.flat.shape[0]
 
     def unstack(self, m: int) -> MLP:
         """Network ``m`` as a float64 :class:`MLP` (for prediction and diagnostics)."""
@@ -117,7 +143,11 @@ class StackedMLP:
         return MLP(layers, self.loss)
 
     def take(self, keep: np.ndarray) -> StackedMLP:
-        return StackedMLP([layer.take(keep) for layer in self.layers], self.loss)
+        """The stack of the networks ``keep`` (indices), parameters copied."""
+        acts = [None if layer.acts is None else
+                ([layer.acts[i] for i in keep] if layer.theta.shape[1] else layer.acts)
+                for layer in self.layers]
+        return StackedMLP(self.flat[keep], self.sizes, acts, self.loss)
 
 
 @dataclass
@@ -208,12 +238,12 @@ def train_stacked(net: StackedMLP, X: np.ndarray, Y: np.ndarray, rows: Sequence[
     orders = [np.arange(n) for n in sizes]
     index = np.empty((len(net), width), dtype=np.intp)
 
+    xs, ys = _Rows(X, x_affine, len(net)), _Rows(Y, y_affine, len(net))
     live = np.arange(len(net))  # original index of each network still in the stack
     runs = [ModelRun() for _ in sizes]
     best = np.full(len(net), np.inf)
     no_improvement = np.zeros(len(net), dtype=np.int64)
-    params = net.params()
-    state = optimizer.init(params)
+    state = optimizer.init([net.flat])
     buffers: dict[int, _Work] = {}
     for _epoch in range(max_epochs):
         for k, m in enumerate(live):
@@ -226,17 +256,12 @@ def train_stacked(net: StackedMLP, X: np.ndarray, Y: np.ndarray, rows: Sequence[
             ws = buffers.get(stop - s)
             if ws is None or ws.M != len(live):
                 ws = buffers[stop - s] = _Work(net, stop - s, X.shape[1], Y.shape[1])
-            # mode="clip": the default "raise" buffers `out` (an allocation per step)
-            np.take(X, index[:len(live), s:stop], axis=0, out=ws.x, mode="clip")
-            np.take(Y, index[:len(live), s:stop], axis=0, out=ws.y, mode="clip")
-            if x_affine is not None:
-                x_affine.apply(ws.x)
-            if y_affine is not None:
-                y_affine.apply(ws.y)
+            xs.gather(index[:len(live), s:stop], live, ws.x)
+            ys.gather(index[:len(live), s:stop], live, ws.y)
             l2 = alpha / counts[live, j]
             values = _loss_and_grads(net, ws, weights[:len(live), s:stop], l2.astype(dtype))
             total += values * counts[live, j]
-            optimizer.update(params, ws.grads, state)
+            optimizer.update([net.flat], [net.grad], state)
             _sync(net)
         epoch_loss = total / np.asarray(sizes)[live]
         # scikit-learn's rule: no improvement unless the loss beats the best by tol
@@ -257,13 +282,46 @@ def train_stacked(net: StackedMLP, X: np.ndarray, Y: np.ndarray, rows: Sequence[
             net, live = net.take(keep), live[keep]
             best, no_improvement = best[keep], no_improvement[keep]
             weights = weights[keep]
-            x_affine = None if x_affine is None else x_affine.take(keep)
-            y_affine = None if y_affine is None else y_affine.take(keep)
-            params = net.params()
+            xs.keep(keep)
+            ys.keep(keep)
             state = _take_state(state, keep)
     for k, m in enumerate(live):
         runs[m].network = net.unstack(k)
     return runs
+
+
+class _Rows:
+    """Batches of rows of a data matrix, scaled per network.
+
+    Small data is scaled once, a copy per network (then one ``take`` gathers a scaled
+    batch); large data is scaled batch by batch. Both do the same float operations in
+    the same order, so the choice changes no result.
+    """
+
+    LIMIT = 64 * 2**20  # bytes of scaled copies
+
+    def __init__(self, A: np.ndarray, affine: Affine | None, M: int) -> None:
+        if affine is not None:  # scale in the data's precision, whatever the affine's
+            affine = Affine(affine.shift.astype(A.dtype), affine.scale.astype(A.dtype))
+        self.affine, self.stride, self.data = affine, 0, A
+        if affine is not None and M * A.nbytes <= self.LIMIT:
+            scaled = A[None] - affine.shift[:, None, :]
+            scaled *= affine.scale[:, None, :]
+            self.affine, self.stride, self.data = None, len(A), scaled.reshape(M * len(A), -1)
+
+    def gather(self, index: np.ndarray, live: np.ndarray, out: np.ndarray) -> None:
+        """``out[k] = scaled rows index[k] of network live[k]``."""
+        if self.stride:
+            index = index + (live * self.stride)[:, None]
+        # mode="clip": the default "raise" buffers `out` (an allocation per step)
+        np.take(self.data, index, axis=0, out=out, mode="clip")
+        if self.affine is not None:
+            self.affine.apply(out)
+
+    def keep(self, keep: np.ndarray) -> None:
+        """Networks left the stack (prescaled rows are addressed by original index)."""
+        if self.affine is not None:
+            self.affine = self.affine.take(keep)
 
 
 class _Work:
@@ -278,11 +336,12 @@ class _Work:
         self.a = [z if layer.acts is None else np.empty_like(z)
                   for z, layer in zip(self.z, net.layers, strict=True)]
         self.g = [np.empty_like(z) for z in self.z]
-        self.grads = [np.empty_like(p) for p in net.params()]
+        self.ones = np.ones((M, 1, n), dtype=dtype)
 
 
 def _loss_and_grads(net: StackedMLP, ws: _Work, w: np.ndarray, l2: np.ndarray) -> np.ndarray:
-    """Forward and backward for every network; each one's (penalised) batch loss."""
+    """Forward and backward for every network (gradients into ``net.grad``); each
+    network's batch loss plus its L2 penalty ``l2/2 ||W||^2``."""
     x = ws.x
     for layer, z, a in zip(net.layers, ws.z, ws.a, strict=True):
         np.matmul(x, layer.W, out=z)
@@ -291,32 +350,20 @@ def _loss_and_grads(net: StackedMLP, ws: _Work, w: np.ndarray, l2: np.ndarray) -
             _apply(layer, z, a)
         x = a
     values = net.loss.weighted(ws.z[-1], ws.y, w, out=ws.g[-1])
-    slots = _grad_slots(net, ws.grads)  # ws.grads is in params() order
     for i in range(len(net.layers) - 1, -1, -1):
         layer, g = net.layers[i], ws.g[i]
-        dW, db, dtheta = slots[i]
         if layer.acts is not None:
-            if dtheta is not None:
-                _param_grads(layer, ws.z[i], g, dtheta)
+            if layer.theta.shape[1]:
+                _param_grads(layer, ws.z[i], g)
             _backward(layer, ws.z[i], g)
         x = ws.x if i == 0 else ws.a[i - 1]
-        np.matmul(x.transpose(0, 2, 1), g, out=dW)
-        dW += l2[:, None, None] * layer.W
-        np.sum(g, axis=1, keepdims=True, out=db)
+        np.matmul(x.transpose(0, 2, 1), g, out=layer.dW)
+        np.matmul(ws.ones, g, out=layer.db)  # the sum over rows; 6x faster than np.sum here
         if i:
             np.matmul(g, layer.W.transpose(0, 2, 1), out=ws.g[i - 1])
-        values += 0.5 * l2 * np.einsum("mij,mij->m", layer.W, layer.W)
-    return values
-
-
-def _grad_slots(net: StackedMLP, grads: list[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray,
-                                                                        np.ndarray | None]]:
-    slots, k = [], 0
-    for layer in net.layers:
-        has_theta = bool(layer.theta.shape[1])
-        slots.append((grads[k], grads[k + 1], grads[k + 2] if has_theta else None))
-        k += 3 if has_theta else 2
-    return slots
+    weights = net.flat[:, :net.n_weights]
+    net.grad[:, :net.n_weights] += l2[:, None] * weights
+    return values + 0.5 * l2 * np.einsum("mp,mp->m", weights, weights)
 
 
 def _apply(layer: StackedLayer, z: np.ndarray, a: np.ndarray) -> None:
@@ -337,13 +384,13 @@ def _backward(layer: StackedLayer, z: np.ndarray, g: np.ndarray) -> None:
             act.backward(z[m], g[m], out=g[m])
 
 
-def _param_grads(layer: StackedLayer, z: np.ndarray, g: np.ndarray, dtheta: np.ndarray) -> None:
+def _param_grads(layer: StackedLayer, z: np.ndarray, g: np.ndarray) -> None:
     """dL/dtheta per network; needs g = dL/da, so before :func:`_backward`."""
     assert layer.acts is not None
     for m, act in enumerate(layer.acts):
         pg = act.param_grads(z[m])
         for i, name in enumerate(act.learnable):
-            dtheta[m, i] = np.vdot(g[m], pg[name])
+            layer.dtheta[m, i] = np.vdot(g[m], pg[name])
 
 
 def _sync(net: StackedMLP) -> None:
