@@ -174,3 +174,13 @@ def test_bad_data() -> None:
         actlab.compare(np.random.default_rng(0).normal(size=(10, 2)), y, ["relu"], cv=5, jobs=1)
     with pytest.raises(ValueError, match="The 'task' parameter must be"):
         Settings(task="ranking")
+
+
+def test_lower_is_better_metric_and_formula_activations_in_workers(moons) -> None:
+    c = actlab.compare(moons.X, moons.y, ["relu", "x*tanh(softplus(x))", "leaky_relu"],
+                       metric="log_loss", **{**SMALL, "jobs": 2})
+    board = c.leaderboard
+    tied = board[board["tied_for_best"]]
+    assert board["activation"].iloc[0] == c.best and tied["log_loss"].is_monotonic_increasing
+    assert c.best in c.tied and c.recommendation.startswith(c.tied[0])
+    assert set(board["activation"]) == {"relu", "x*tanh(softplus(x))", "leaky_relu"}

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 import numpy as np
+from matplotlib import colormaps
 from matplotlib.figure import Figure
 
 from actlab.plot import png_base64
@@ -60,9 +61,11 @@ def _scores_figure(c: Comparison) -> Figure:
 def _curves_figure(c: Comparison) -> Figure:
     fig = Figure(figsize=(7, 4.2), layout="constrained")
     ax = fig.add_subplot()
-    for a in _order(c):
+    colors = colormaps["tab20"].colors  # 20 distinct colours, then dashed, then dotted
+    for i, a in enumerate(_order(c)):
         curve = c.learning_curve(a)
-        ax.plot(np.arange(1, curve.size + 1), curve, label=a, lw=1.2)
+        ax.plot(np.arange(1, curve.size + 1), curve, label=a, lw=1.2, color=colors[i % 20],
+                ls=("-", "--", ":")[(i // 20) % 3])
     ax.set_yscale("log")
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean training loss over folds")
