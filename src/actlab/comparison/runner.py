@@ -33,7 +33,7 @@ import numpy as np
 
 import actlab
 from actlab.activation import Activation
-from actlab.comparison.statistics import leaderboard
+from actlab.comparison.statistics import cost_rank, leaderboard
 from actlab.comparison.store import FoldKey, Store, config_hash, fingerprint
 
 #: the activations of ``--activations recommended``: the tutorials' set and the modern
@@ -459,6 +459,8 @@ def run(problem: Problem, activations: Sequence[tuple[str, Activation]], setting
                 todo = [f for f in folds if f.repeat == r and (r, f.fold) not in state.results[label]]
                 if todo:
                     units.append((label, todo))
+        # the costliest activations first, so the cheap ones fill the gaps at the end
+        units.sort(key=lambda u: -cost_rank(acts[u[0]].cost))
         for label, finished in _execute(problem, units, acts, settings, last, jobs):
             for r, k, result in finished:
                 state.results[label][(r, k)] = result

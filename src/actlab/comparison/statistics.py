@@ -119,7 +119,7 @@ def recommendation(rows: Sequence[Row], *, metric: str = "accuracy", points: flo
     tied = [r for r in rows if r.tied_for_best]
     worse = [r for r in rows if not r.tied_for_best]
     best = max(tied, key=lambda r: sign * r.mean)
-    pick = min(tied, key=lambda r: (_cost_rank(r.cost), -sign * r.mean))
+    pick = min(tied, key=lambda r: (cost_rank(r.cost), -sign * r.mean))
     ps = [r.p_vs_best for r in tied if r.p_vs_best is not None]
 
     def diff(r: Row) -> str:
@@ -144,5 +144,6 @@ def recommendation(rows: Sequence[Row], *, metric: str = "accuracy", points: flo
     return "; ".join(parts) + "."
 
 
-def _cost_rank(cost: str) -> int:
+def cost_rank(cost: str) -> int:
+    """Position of a cost class in :data:`COST_ORDER` (unknown classes last)."""
     return COST_ORDER.index(cost) if cost in COST_ORDER else len(COST_ORDER)
