@@ -63,8 +63,12 @@ class NumpyOps:
     isfinite = staticmethod(np.isfinite)
     logical_and = staticmethod(np.logical_and)
     logical_or = staticmethod(np.logical_or)
-    # SciPy's log_expit branches on the sign of x internally: <= 1 ulp, no overflow.
-    log_sigmoid = staticmethod(sc.log_expit)
+
+    @staticmethod
+    def log_sigmoid(x: Array) -> Array:
+        # -softplus(-x), as the softplus kernel computes it (the same accuracy): SciPy's
+        # log_expit is a scalar loop, ~18 ns per element against ~4 for this.
+        return np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))
 
     @staticmethod
     def sigmoid(x: Array) -> Array:
@@ -117,10 +121,16 @@ class NumpyOps:
 
     @staticmethod
     def patch(base: Array, mask: Array, fn: Callable[[Array], Array], *args: Array) -> Array:
-        """Replace ``base[mask]`` by ``fn(args[0][mask], ...)``; evaluates fn on the subset only."""
+        """Replace ``base[mask]`` by ``fn(args[0][mask], ...)``; evaluates fn on the subset only.
+
+        ``xp.where(mask, fn(*args), base)`` with fn evaluated where it is used: rare
+        branches (tails, windows around zeros) then cost one comparison per element.
+        Arguments that are plain numbers are passed as they are.
+        """
         if mask.any():
             base = np.array(base, copy=True) if not base.flags.writeable else base
-            base[mask] = fn(*(a[mask] for a in args))
+            base[mask] = fn(*(a[mask] if isinstance(a, np.ndarray) and a.ndim else a
+                              for a in args))
         return base
 
 
@@ -185,7 +195,8 @@ class TorchOps:
     def patch(self, base: Array, mask: Array, fn: Callable[..., Array], *args: Array) -> Array:
         if bool(mask.any()):
             base = base.clone()
-            base[mask] = fn(*(a[mask] for a in args))
+            base[mask] = fn(*(a[mask] if isinstance(a, self.torch.Tensor) and a.dim() else a
+                              for a in args))
         return base
 
 

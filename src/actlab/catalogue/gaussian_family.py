@@ -22,7 +22,7 @@ from actlab.backend import (
     two_square,
     two_sum,
 )
-from actlab.catalogue.sigmoid_family import _sig_dd, sig_grad_tail
+from actlab.catalogue.sigmoid_family import _sig, _sig_dd, sig_grad_tail
 from actlab.registry import register
 from actlab.special import ndtr
 from actlab.taylor import ZeroPatch
@@ -163,8 +163,8 @@ class GELUTanh(Activation):
     def f(xp: Any, x: Array) -> Array:
         xc = xp.clip(x, -1e3, 1e3)
         u, u_lo = _gelu_tanh_u(xp, xc)
-        value = xp.maximum(x, -1e300) * _sig_dd(xp, u, u_lo)[0]
-        return xp.where(u < -EXP_TAIL, exp_tail(xp, u, u_lo, xc), value)
+        value = xp.maximum(x, -1e300) * _sig(xp, u, u_lo)
+        return xp.patch(value, u < -EXP_TAIL, lambda *a: exp_tail(xp, *a), u, u_lo, xc)
 
     @staticmethod
     def df(xp: Any, x: Array) -> Array:
@@ -173,7 +173,8 @@ class GELUTanh(Activation):
         s, sm, _ = _sig_dd(xp, u, u_lo)
         du = _GT_K2[0] * (1.0 + 3.0 * _GT_C[0] * xc * xc)
         value = s * (1.0 + xc * du * sm)
-        value = xp.where(u < -EXP_TAIL, exp_tail(xp, u, u_lo, 1.0 + xc * du), value)
+        value = xp.patch(value, u < -EXP_TAIL, lambda *a: exp_tail(xp, *a), u, u_lo,
+                         1.0 + xc * du)
         return _GELU_TANH_D1_ZERO(xp, value, x)
 
     @staticmethod
@@ -184,8 +185,9 @@ class GELUTanh(Activation):
         du = _GT_K2[0] * (1.0 + 3.0 * _GT_C[0] * xc * xc)
         d2u = _GT_K2[0] * 6.0 * _GT_C[0] * xc
         value = d * (2.0 * du + xc * d2u - xc * du * du * xp.tanh(0.5 * u))
-        tail = sig_grad_tail(xp, u, u_lo, 2.0 * du + xc * d2u - xc * du * du * xp.sign(u))
-        value = xp.where(xp.abs(u) > EXP_TAIL, tail, value)
+        factor = 2.0 * du + xc * d2u - xc * du * du * xp.sign(u)
+        value = xp.patch(value, xp.abs(u) > EXP_TAIL, lambda *a: sig_grad_tail(xp, *a), u, u_lo,
+                         factor)
         for patch in _GELU_TANH_D2_ZEROS:
             value = patch(xp, value, x)
         return value

@@ -32,15 +32,28 @@ def sigmoid_grad(xp: Any, u: Array) -> Array:
     return e / t / t
 
 
+def _exact(u_lo: Array | float) -> bool:
+    """True when u has no low part (u_lo is the number 0: beta = 1, or u = x)."""
+    return isinstance(u_lo, float) and u_lo == 0.0
+
+
+def _sig(xp: Any, u: Array, u_lo: Array | float) -> Array:
+    """sigma(u + u_lo) alone (the first of _sig_dd, without computing the others)."""
+    s = xp.sigmoid(u)
+    return s if _exact(u_lo) else s * (1.0 + xp.sigmoid(-u) * u_lo)
+
+
 def sig_grad_tail(xp: Any, u: Array, u_lo: Array | float, factor: Array | float) -> Array:
     """factor * sigma'(u) for |u| > EXP_TAIL, where sigma'(u) = e^-|u|, rounded once."""
     return exp_tail(xp, -xp.abs(u), -xp.sign(u) * u_lo, factor)
 
 
-def _sig_dd(xp: Any, u: Array, u_lo: Array) -> tuple[Array, Array, Array]:
+def _sig_dd(xp: Any, u: Array, u_lo: Array | float) -> tuple[Array, Array, Array]:
     """sigma(u), sigma(-u), sigma'(u) at the double-double point u + u_lo."""
     s, sm = xp.sigmoid(u), xp.sigmoid(-u)
     d = sigmoid_grad(xp, u)
+    if _exact(u_lo):
+        return s, sm, d
     half_tanh = xp.tanh(0.5 * u)  # 1 - 2 sigma(u) = -tanh(u/2)
     return s * (1.0 + sm * u_lo), sm * (1.0 - s * u_lo), d * (1.0 - half_tanh * u_lo)
 
@@ -149,10 +162,11 @@ class LogSigmoid(Activation):
         return -sigmoid_grad(xp, x)
 
 
-def _softplus_u(xp: Any, u: Array, u_lo: Array, s: Array) -> Array:
+def _softplus_u(xp: Any, u: Array, u_lo: Array | float) -> Array:
     # softplus(u) = max(u, 0) + log1p(exp(-|u|)): no overflow, exact in both tails.
     sp = xp.maximum(u, 0.0) + xp.log1p(xp.exp(-xp.abs(u)))
-    return sp + s * u_lo  # first-order correction for the low part of u
+    # first-order correction for the low part of u (softplus' = sigma)
+    return sp if _exact(u_lo) else sp + xp.sigmoid(u) * u_lo
 
 
 @register
@@ -185,19 +199,16 @@ class Softplus(Activation):
 
     @staticmethod
     def f(xp: Any, x: Array, beta: float) -> Array:
-        u, u_lo = two_prod(xp, x, beta)
-        sp = _softplus_u(xp, u, u_lo, xp.sigmoid(u))
+        sp = _softplus_u(xp, *_gate_arg(xp, x, beta))
         return sp if beta == 1.0 else sp / beta
 
     @staticmethod
     def df(xp: Any, x: Array, beta: float) -> Array:
-        u, u_lo = two_prod(xp, x, beta)
-        return _sig_dd(xp, u, u_lo)[0]
+        return _sig(xp, *_gate_arg(xp, x, beta))
 
     @staticmethod
     def d2f(xp: Any, x: Array, beta: float) -> Array:
-        u, u_lo = two_prod(xp, x, beta)
-        return beta * _sig_dd(xp, u, u_lo)[2]
+        return beta * _sig_dd(xp, *_gate_arg(xp, x, beta))[2]
 
 
 # silu(u) = u sigma(u) and its derivatives in u, for u = u + u_lo (double-double).
@@ -213,7 +224,7 @@ def _silu_d1(xp: Any, u: Array, u_lo: Array | float) -> Array:
     uc = xp.clip(u, -800.0, 800.0)
     value = s * (1.0 + uc * sm)
     # u < -700: sigma(u) = e^u, and silu' = e^u (1 + u), rounded once (no subnormal * u).
-    value = xp.where(u < -EXP_TAIL, exp_tail(xp, u, u_lo, 1.0 + uc), value)
+    value = xp.patch(value, u < -EXP_TAIL, lambda *a: exp_tail(xp, *a), u, u_lo, 1.0 + uc)
     return _SILU_D1_ZERO(xp, value, u, u_lo)
 
 
@@ -223,7 +234,7 @@ def _silu_d2(xp: Any, u: Array, u_lo: Array | float) -> Array:
     value = d * (2.0 - uc * xp.tanh(0.5 * uc))
     # |u| > 700: sigma'(u) = e^-|u| and silu'' = e^-|u| (2 - |u|), rounded once.
     au = xp.abs(uc)
-    value = xp.where(au > EXP_TAIL, sig_grad_tail(xp, u, u_lo, 2.0 - au), value)
+    value = xp.patch(value, au > EXP_TAIL, lambda *a: sig_grad_tail(xp, *a), u, u_lo, 2.0 - au)
     for patch in _SILU_D2_ZEROS:
         value = patch(xp, value, u, u_lo)
     return value
@@ -231,18 +242,21 @@ def _silu_d2(xp: Any, u: Array, u_lo: Array | float) -> Array:
 
 def _silu_f(xp: Any, x: Array, u: Array, u_lo: Array | float) -> Array:
     """x sigma(u): the swish/silu forward; x * e^u rounded once in the far left tail."""
-    s = _sig_dd(xp, u, u_lo)[0]
+    s = _sig(xp, u, u_lo)
     # At x = +-inf the gate s is 0 or 1: where it is closed, the limit is 0, and
     # inf * 0 must not happen.
     value = xp.where(xp.logical_and(xp.isinf(x), s < 0.5), 0.0, x) * s
     xc = xp.clip(x, -1e300, 1e300)
-    return xp.where(u < -EXP_TAIL, exp_tail(xp, u, u_lo, xc), value)
+    return xp.patch(value, u < -EXP_TAIL, lambda *a: exp_tail(xp, *a), u, u_lo, xc)
 
 
 def _gate_arg(xp: Any, x: Array, beta: float) -> tuple[Array, Array | float]:
-    """u = beta x as a double-double; for beta = 0, u = 0 also at x = +-inf (not nan)."""
+    """u = beta x as a double-double; for beta = 0, u = 0 also at x = +-inf (not nan);
+    for beta = 1 (the default), u = x exactly and the corrections are skipped."""
     if beta == 0.0:
         return const_like(xp, x, 0.0), 0.0
+    if beta == 1.0:
+        return x, 0.0
     return two_prod(xp, x, beta)
 
 
@@ -381,7 +395,8 @@ class Mish(Activation):
     @staticmethod
     def f(xp: Any, x: Array) -> Array:
         value = xp.maximum(x, -1e300) * _mish_parts(xp, x)[0]  # -inf * 0 -> -0
-        return xp.where(x < -EXP_TAIL, exp_tail(xp, x, 0.0, xp.clip(x, -800.0, 0.0)), value)
+        return xp.patch(value, x < -EXP_TAIL, lambda x: exp_tail(xp, x, 0.0, xp.maximum(x, -800.0)),
+                        x)
 
     @staticmethod
     def df(xp: Any, x: Array) -> Array:
@@ -395,7 +410,7 @@ class Mish(Activation):
         d = 2.0 + e * (e + 2.0)
         b = ((e + 4.0) * e + (6.0 + 4.0 * xc)) * e + 4.0 * (1.0 + xc)
         value = xp.where(x < 0, e * b / d / d, pos)
-        value = xp.where(x < -EXP_TAIL, exp_tail(xp, x, 0.0, 1.0 + xc), value)
+        value = xp.patch(value, x < -EXP_TAIL, lambda x, c: exp_tail(xp, x, 0.0, c), x, 1.0 + xc)
         return _MISH_D1_ZERO(xp, value, x)
 
     @staticmethod
@@ -404,7 +419,7 @@ class Mish(Activation):
         s = xp.sigmoid(x)
         xc = xp.clip(x, -800.0, 800.0)
         value = q * s * (2.0 + xc * (xp.sigmoid(-x) - 2.0 * t * s))
-        value = xp.where(x < -EXP_TAIL, exp_tail(xp, x, 0.0, 2.0 + xc), value)
+        value = xp.patch(value, x < -EXP_TAIL, lambda x, c: exp_tail(xp, x, 0.0, c), x, 2.0 + xc)
         for patch in _MISH_D2_ZEROS:
             value = patch(xp, value, x)
         return value
