@@ -104,6 +104,12 @@ class Activation:
     #: must give the values of f and g * df (tests/test_blocks.py checks it).
     f_block: ClassVar[Callable[..., None] | None] = None
     backward_block: ClassVar[Callable[..., None] | None] = None
+    #: optional cheaper kernels {"f" | "df" | "d2f": kernel} for float16/float32 NumPy
+    #: arrays (still given float64 arrays). For such inputs x^2 is exact in float64, and a
+    #: float64 error below ~1e-12 relative moves the rounded result by at most one ulp,
+    #: so SciPy's ufuncs and uncorrected formulas suffice; test_accuracy.py holds them to
+    #: the same bars as the others.
+    float32_kernels: ClassVar[Mapping[str, Callable[..., Array]]] = MappingProxyType({})
 
     @staticmethod
     def dparams(xp: Any, x: Array, **params: float) -> dict[str, Array]:
@@ -231,6 +237,9 @@ class Activation:
         if x.dtype.type in _FUSED:
             fast = cls.f_block if g is None and kernel is cls.f else (
                 cls.backward_block if g is not None else None)
+        if x.dtype.itemsize <= 4 and cls.float32_kernels:
+            which = {cls.f: "f", cls.df: "df", cls.d2f: "d2f"}.get(kernel)
+            kernel = cls.float32_kernels.get(which, kernel) if which else kernel
 
         def block(xb: np.ndarray, gb: np.ndarray | None, db: np.ndarray) -> None:
             if fast is not None:
