@@ -15,7 +15,10 @@ Numerics shared by the family (each function below says which it uses):
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
+
+import numpy as np
 
 from actlab.activation import Activation, Param
 from actlab.backend import EXP_TAIL, const_like, exp_tail, two_prod
@@ -93,6 +96,10 @@ class Sigmoid(Activation):
     @staticmethod
     def d2f(xp: Any, x: Array) -> Array:
         return -sigmoid_grad(xp, x) * xp.tanh(0.5 * x)
+
+    # float16/32 inputs: one exp. It overflows (to 1/inf = 0) only below x = -709, where
+    # float32 results are 0 anyway.
+    float32_kernels = MappingProxyType({"f": lambda xp, x: 1.0 / (1.0 + np.exp(-x))})
 
 
 @register
@@ -332,6 +339,11 @@ class SiLU(Activation):
     @staticmethod
     def f(xp: Any, x: Array) -> Array:
         return _silu_f(xp, x, x, 0.0)
+
+    # float16/32 inputs: x / (1 + e^-x), the overflow of e^-x below x = -709 giving -0
+    # (float32 results are -0 there anyway); -inf is moved to -1e300 (not -inf/inf).
+    float32_kernels = MappingProxyType({
+        "f": lambda xp, x: np.maximum(x, -1e300) / (1.0 + np.exp(-x))})
 
     @staticmethod
     def df(xp: Any, x: Array) -> Array:
