@@ -233,40 +233,44 @@ class Activation:
             return _into(self._numpy(kernel, x, g, None), out)
         params = self._params
         cls = type(self)
-        fast = None
-        if x.dtype.type in _FUSED:
-            fast = cls.f_block if g is None and kernel is cls.f else (
-                cls.backward_block if g is not None else None)
-        if x.dtype.itemsize <= 4 and cls.float32_kernels:
-            which = {cls.f: "f", cls.df: "df", cls.d2f: "d2f"}.get(kernel)
-            kernel = cls.float32_kernels.get(which, kernel) if which else kernel
-
-        def block(xb: np.ndarray, gb: np.ndarray | None, db: np.ndarray) -> None:
-            if fast is not None:
-                if gb is None:
-                    fast(xb, db, **params)
-                else:
-                    fast(xb, gb, db, **params)
-                return
-            r = kernel(backend.NUMPY, xb.astype(np.float64, copy=False), **params)
-            if gb is None:
-                db[...] = r
-            else:
-                np.multiply(r, gb, out=db)
-
+        fast = (cls.f_block if kernel is cls.f else None) if g is None else cls.backward_block
+        if x.dtype.itemsize <= 4:
+            fast = None if x.dtype.itemsize == 2 else fast  # float16: the float64 kernels
+            if cls.float32_kernels:
+                which = {cls.f: "f", cls.df: "df", cls.d2f: "d2f"}.get(kernel)
+                kernel = cls.float32_kernels.get(which, kernel) if which else kernel
         if x.size <= blocks.DIRECT:
             with backend.NUMPY.errstate(self.quiet):
                 if out is None and g is None and fast is None and x.dtype == np.float64:
                     return kernel(backend.NUMPY, x, **params)
                 dst = np.empty(x.shape, x.dtype) if out is None else out
-                block(x, g, dst)
+                _block(kernel, fast, params, x, g, dst)
             return dst
         dst = np.empty(x.shape, x.dtype) if out is None else out
         xf, df = x.reshape(-1), dst.reshape(-1)  # df: a view (dst is C-contiguous)
         gf = None if g is None else g.reshape(-1)
-        blocks.run(lambda s, e: block(xf[s:e], None if gf is None else gf[s:e], df[s:e]),
+        blocks.run(lambda s, e: _block(kernel, fast, params, xf[s:e],
+                                       None if gf is None else gf[s:e], df[s:e]),
                    x.size, lambda: backend.NUMPY.errstate(self.quiet))
         return dst
+
+
+def _block(kernel: Callable[..., Array], fast: Callable[..., None] | None,
+           params: dict[str, float], x: np.ndarray, g: np.ndarray | None,
+           dst: np.ndarray) -> None:
+    """Write kernel(x) (or g * kernel(x)) for one block into dst: through the entry's
+    fast path if it has one, else in float64, rounded once to dst's dtype."""
+    if fast is not None:
+        if g is None:
+            fast(x, dst, **params)
+        else:
+            fast(x, g, dst, **params)
+        return
+    r = kernel(backend.NUMPY, x.astype(np.float64, copy=False), **params)
+    if g is None:
+        dst[...] = r
+    else:
+        np.multiply(r, g, out=dst)
 
 
 def _needs_autograd(x: Array) -> bool:

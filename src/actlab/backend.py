@@ -89,7 +89,7 @@ class NumpyOps:
         are selected with integer bit operations instead, a ^ ((a ^ b) & m) with m all
         ones where cond is false: ~2 ns per element, the same bits.
         """
-        if not (type(cond) is np.ndarray and cond.dtype == np.bool_ and cond.size >= _BLEND):
+        if type(cond) is not np.ndarray or cond.size < _BLEND or cond.dtype != np.bool_:
             return np.where(cond, a, b)
         ai, bi = _bits64(a, cond.shape), _bits64(b, cond.shape)
         if ai is None or bi is None:

@@ -235,6 +235,11 @@ def _silu_d1(xp: Any, u: Array, u_lo: Array | float) -> Array:
     return _SILU_D1_ZERO(xp, value, u, u_lo)
 
 
+def _silu_d1_32(x: Array) -> Array:
+    xc = np.clip(x, -800.0, 800.0)  # no inf * 0; e^800 overflows to a gate of 0
+    return (1.0 + xc / (1.0 + np.exp(xc))) / (1.0 + np.exp(-xc))
+
+
 def _silu_d2(xp: Any, u: Array, u_lo: Array | float) -> Array:
     _, _, d = _sig_dd(xp, u, u_lo)
     uc = xp.clip(u, -800.0, 800.0)
@@ -342,8 +347,11 @@ class SiLU(Activation):
 
     # float16/32 inputs: x / (1 + e^-x), the overflow of e^-x below x = -709 giving -0
     # (float32 results are -0 there anyway); -inf is moved to -1e300 (not -inf/inf).
+    # silu' = s (1 + x sigma(-x)) likewise, the zero at -1.2785 still patched.
     float32_kernels = MappingProxyType({
-        "f": lambda xp, x: np.maximum(x, -1e300) / (1.0 + np.exp(-x))})
+        "f": lambda xp, x: np.maximum(x, -1e300) / (1.0 + np.exp(-x)),
+        "df": lambda xp, x: _SILU_D1_ZERO(xp, _silu_d1_32(x), x, 0.0),
+    })
 
     @staticmethod
     def df(xp: Any, x: Array) -> Array:
@@ -369,6 +377,11 @@ def _mish_parts(xp: Any, x: Array) -> tuple[Array, Array]:
     q = xp.where(neg, 4.0 * (one_e / den_neg) * (one_e / den_neg),
                  4.0 * (e * one_e / den_pos) * (e * one_e / den_pos))
     return t, q
+
+
+def _mish_d1_32(xp: Any, x: Array) -> Array:
+    t = np.tanh(np.log1p(np.exp(x)))
+    return t + x * (1.0 - t * t) * xp.sigmoid(x)
 
 
 _MISH = "x * tanh(softplus(x))"
@@ -403,6 +416,14 @@ class Mish(Activation):
 
     # Below x = -700, t = sigma(x) = e^x and q = 1 to 1e-304: f = x e^x, f' = e^x (1 + x),
     # f'' = e^x (2 + x), each rounded once (exp_tail).
+
+    # float16/32 inputs: the textbook x tanh(log1p(e^x)) (e^x overflowing to inf above
+    # 709 gives tanh(inf) = 1), and f' = t + x (1 - t^2) sigma(x): 1 - t^2 loses its
+    # relative accuracy only where t ~ 1 makes that term negligible; zero still patched.
+    float32_kernels = MappingProxyType({
+        "f": lambda xp, x: np.maximum(x, -1e300) * np.tanh(np.log1p(np.exp(x))),
+        "df": lambda xp, x: _MISH_D1_ZERO(xp, _mish_d1_32(xp, np.clip(x, -800.0, 800.0)), x),
+    })
 
     @staticmethod
     def f(xp: Any, x: Array) -> Array:
