@@ -180,3 +180,30 @@ def test_fast_block_paths_equal_the_float64_kernels(case) -> None:
             assert got.dtype == dtype
             np.testing.assert_array_equal(got, want, err_msg=f"{act!r} {np.dtype(dtype).name}")
             np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if type(actlab.get(n)).float32_kernels])
+def test_float32_kernels_near_interior_zeros(name: str) -> None:
+    """float32_kernels skip the double-double and shrink the Taylor windows; the standard
+    grid rarely comes close to the zeros of f and f', so check every float32 within 64
+    ulps of each sign change of f and f' on [-8, 8] against mpmath."""
+    from reference import ulp_distance
+    from truth import TOLERANCE, reference, worst
+
+    act = actlab.get(name)
+    for order, fn in enumerate((act, act.grad)):
+        if {0: "f", 1: "df"}[order] not in type(act).float32_kernels:
+            continue
+        grid = np.linspace(-8.0, 8.0, 16001)
+        v = fn(grid)
+        roots = grid[:-1][(np.sign(v[:-1]) * np.sign(v[1:])) < 0]
+        assert roots.size or order == 0
+        xs = np.concatenate([
+            np.float32(r) + np.arange(-64, 65, dtype=np.float32) * np.spacing(np.float32(r))
+            for r in roots] + [np.zeros(0, np.float32)]).astype(np.float32)
+        if not xs.size:
+            continue
+        want = reference(name, dict(act.params), order).values(xs.astype(np.float64), np.float32)
+        got = fn(xs)
+        err = ulp_distance(got, want)
+        assert (err <= TOLERANCE[order]).all(), worst(xs, got, want, err)

@@ -67,6 +67,7 @@ def _mills_series(xp: Any, x: Array) -> Array:
         acc = 1.0 - (2 * k - 1) * t * acc
     return acc
 _GELU_D1_ZERO = ZeroPatch(_GELU, 1, guess=-0.7518, radius=0.4, terms=32)
+_GELU_D1_ZERO_32 = _GELU_D1_ZERO.narrowed(1e-5, 4)  # for the float32 kernel
 
 
 @register
@@ -122,7 +123,8 @@ class GELU(Activation):
     # a float32 ulp, and below x = -40 float32 results are -0 anyway. x^2 is exact.
     float32_kernels = MappingProxyType({
         "f": lambda xp, x: np.maximum(x, -40.0) * sc.ndtr(np.maximum(x, -40.0)),
-        "df": lambda xp, x: _GELU_D1_ZERO(xp, sc.ndtr(x) + _x_pdf32(np.clip(x, -40.0, 40.0)), x),
+        "df": lambda xp, x: _GELU_D1_ZERO_32(xp, sc.ndtr(x) + _x_pdf32(np.clip(x, -40.0, 40.0)),
+                                             x),
     })
 
 
@@ -133,6 +135,7 @@ _GT_C = split_constant(lambda mp: mp.mpf("0.044715"))
 _GT_K2 = split_constant(lambda mp: 2 * mp.sqrt(2 / mp.pi))
 _GELU_TANH = "x * sigmoid(2 * sqrt(2 / pi) * (x + 0.044715 * x**3))"
 _GELU_TANH_D1_ZERO = ZeroPatch(_GELU_TANH, 1, guess=-0.7518, radius=0.4, terms=32)
+_GELU_TANH_D1_ZERO_32 = _GELU_TANH_D1_ZERO.narrowed(1e-5, 4)  # for the float32 kernel
 _GELU_TANH_D2_ZEROS = (ZeroPatch(_GELU_TANH, 2, guess=-1.41, radius=0.25, terms=24),
                        ZeroPatch(_GELU_TANH, 2, guess=1.41, radius=0.25, terms=24))
 
@@ -202,7 +205,7 @@ class GELUTanh(Activation):
         value = s * (1.0 + xc * du * sm)
         value = xp.patch(value, u < -EXP_TAIL, lambda *a: exp_tail(xp, *a), u, u_lo,
                          1.0 + xc * du)
-        return _GELU_TANH_D1_ZERO(xp, value, x)
+        return (_GELU_TANH_D1_ZERO if dd else _GELU_TANH_D1_ZERO_32)(xp, value, x)
 
     @staticmethod
     def d2f(xp: Any, x: Array) -> Array:

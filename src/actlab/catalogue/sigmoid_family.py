@@ -221,6 +221,7 @@ class Softplus(Activation):
 # silu(u) = u sigma(u) and its derivatives in u, for u = u + u_lo (double-double).
 _SILU = "x * sigmoid(x)"
 _SILU_D1_ZERO = ZeroPatch(_SILU, 1, guess=-1.2785, radius=0.6, terms=32)
+_SILU_D1_ZERO_32 = _SILU_D1_ZERO.narrowed(1e-5, 4)  # for the float32 kernel
 _SILU_D2_ZEROS = (ZeroPatch(_SILU, 2, guess=-2.3994, radius=0.3, terms=24),
                   ZeroPatch(_SILU, 2, guess=2.3994, radius=0.3, terms=24))
 
@@ -350,7 +351,7 @@ class SiLU(Activation):
     # silu' = s (1 + x sigma(-x)) likewise, the zero at -1.2785 still patched.
     float32_kernels = MappingProxyType({
         "f": lambda xp, x: np.maximum(x, -1e300) / (1.0 + np.exp(-x)),
-        "df": lambda xp, x: _SILU_D1_ZERO(xp, _silu_d1_32(x), x, 0.0),
+        "df": lambda xp, x: _SILU_D1_ZERO_32(xp, _silu_d1_32(x), x, 0.0),
     })
 
     @staticmethod
@@ -386,6 +387,7 @@ def _mish_d1_32(xp: Any, x: Array) -> Array:
 
 _MISH = "x * tanh(softplus(x))"
 _MISH_D1_ZERO = ZeroPatch(_MISH, 1, guess=-1.1924, radius=0.6, terms=32)
+_MISH_D1_ZERO_32 = _MISH_D1_ZERO.narrowed(1e-5, 4)  # for the float32 kernel
 _MISH_D2_ZEROS = (ZeroPatch(_MISH, 2, guess=-2.2, radius=0.3, terms=24),
                   ZeroPatch(_MISH, 2, guess=1.6, radius=0.3, terms=24))
 
@@ -422,7 +424,7 @@ class Mish(Activation):
     # relative accuracy only where t ~ 1 makes that term negligible; zero still patched.
     float32_kernels = MappingProxyType({
         "f": lambda xp, x: np.maximum(x, -1e300) * np.tanh(np.log1p(np.exp(x))),
-        "df": lambda xp, x: _MISH_D1_ZERO(xp, _mish_d1_32(xp, np.clip(x, -800.0, 800.0)), x),
+        "df": lambda xp, x: _MISH_D1_ZERO_32(xp, _mish_d1_32(xp, np.clip(x, -800.0, 800.0)), x),
     })
 
     @staticmethod
