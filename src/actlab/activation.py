@@ -249,9 +249,11 @@ class Activation:
         dst = np.empty(x.shape, x.dtype) if out is None else out
         xf, df = x.reshape(-1), dst.reshape(-1)  # df: a view (dst is C-contiguous)
         gf = None if g is None else g.reshape(-1)
+        # Fast paths make few temporaries: larger blocks, less Python overhead per element.
         blocks.run(lambda s, e: _block(kernel, fast, params, xf[s:e],
                                        None if gf is None else gf[s:e], df[s:e]),
-                   x.size, lambda: backend.NUMPY.errstate(self.quiet))
+                   x.size, lambda: backend.NUMPY.errstate(self.quiet),
+                   blocks.BLOCK * (4 if fast is not None else 1))
         return dst
 
 

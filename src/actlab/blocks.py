@@ -102,15 +102,18 @@ def _executor(workers: int) -> ThreadPoolExecutor:
         return _pool
 
 
-def run(block: Callable[[int, int], None], n: int, errstate: Callable[[], Any]) -> None:
-    """Call ``block(start, stop)`` over [0, n) in blocks of :data:`BLOCK`, on the pool.
+def run(block: Callable[[int, int], None], n: int, errstate: Callable[[], Any],
+        size: int | None = None) -> None:
+    """Call ``block(start, stop)`` over [0, n) in blocks of ``size`` (default
+    :data:`BLOCK`) elements, on the pool.
 
     Blocks are handed out one at a time from a shared counter (next() on an
     itertools.count is atomic under the GIL), so a thread slowed down by other load on
     the machine simply takes fewer blocks. ``errstate`` is entered in every thread:
     NumPy's error state is per thread (a context variable), not inherited.
     """
-    nblocks = -(-n // BLOCK)
+    size = BLOCK if size is None else size
+    nblocks = -(-n // size)
     threads = min(get_num_threads(), nblocks)
     counter = itertools.count()
 
@@ -119,7 +122,7 @@ def run(block: Callable[[int, int], None], n: int, errstate: Callable[[], Any]) 
             for i in iter(counter.__next__, None):
                 if i >= nblocks:
                     return
-                block(i * BLOCK, min(n, (i + 1) * BLOCK))
+                block(i * size, min(n, (i + 1) * size))
 
     if threads == 1 or n <= DIRECT:
         work()

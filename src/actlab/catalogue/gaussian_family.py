@@ -100,16 +100,14 @@ class GELU(Activation):
     @staticmethod
     def f(xp: Any, x: Array) -> Array:
         xl = xp.maximum(x, -1e300)  # -inf * 0 would be nan; the limit is -0
-        xt = xp.clip(x, -40.0, _TAIL)
-        tail = _pdf(xp, xt, -_mills_series(xp, xt))
-        return xp.where(x < _TAIL, tail, xl * ndtr(xp, xl))
+        return xp.patch(xl * ndtr(xp, xl), x < _TAIL, lambda xt: _pdf(xp, xt, -_mills_series(xp, xt)),
+                        xp.maximum(x, -40.0))
 
     @staticmethod
     def df(xp: Any, x: Array) -> Array:
         xc = xp.clip(x, -40.0, 40.0)  # phi(40) = 0 in float64
-        xt = xp.clip(x, -40.0, _TAIL)
-        tail = _pdf(xp, xt, xt - _mills_series(xp, xt) / xt)  # phi (x + S/|x|)
-        value = xp.where(x < _TAIL, tail, ndtr(xp, x) + _pdf(xp, xc, xc))
+        value = xp.patch(ndtr(xp, x) + _pdf(xp, xc, xc), x < _TAIL,
+                         lambda xt: _pdf(xp, xt, xt - _mills_series(xp, xt) / xt), xc)  # phi (x + S/|x|)
         return _GELU_D1_ZERO(xp, value, x)
 
     @staticmethod

@@ -32,13 +32,14 @@ def _zero(xp: Any, x: Array, **_: float) -> Array:
 # Fast paths for one NumPy block (Activation.f_block / backward_block): these functions
 # are exact, so most need no float64 round trip; and np.where, which branches per element
 # (~8 ns on random signs), is avoided.
-def _times_step(x: np.ndarray, g: np.ndarray, out: np.ndarray, slope: Array) -> None:
+def _times_step(x: np.ndarray, g: np.ndarray | float, out: np.ndarray, slope: Array) -> None:
     """out = g * slope(x), NaN where x is NaN. ``slope`` is a boolean mask (g * 1 or
     g * 0, exact in any dtype) or float64 values (the product is rounded once)."""
     nan = np.isnan(x)  # before out (which may be x or g) is written
+    nans = x[nan] if nan.any() else None
     np.multiply(g, slope, out=out)
-    if nan.any():
-        np.copyto(out, x, where=nan)
+    if nans is not None:
+        out[nan] = nans
 
 
 def _exact_in(x: np.ndarray, *values: float) -> np.ndarray:
@@ -48,7 +49,7 @@ def _exact_in(x: np.ndarray, *values: float) -> np.ndarray:
 
 
 def _clip_block(x: np.ndarray, out: np.ndarray, lo: float, hi: float) -> None:
-    out[...] = np.clip(_exact_in(x, lo, hi), lo, hi)
+    np.clip(_exact_in(x, lo, hi), lo, hi, out=out)
     np.add(out, 0.0, out=out)  # -0.0 -> +0.0 where lo == 0 (no-op elsewhere: |out| > 0)
 
 
@@ -371,7 +372,7 @@ class HardTanh(Activation):
 
     @staticmethod
     def f_block(x: np.ndarray, out: np.ndarray, min_val: float, max_val: float) -> None:
-        out[...] = np.clip(_exact_in(x, min_val, max_val), min_val, max_val)
+        np.clip(_exact_in(x, min_val, max_val), min_val, max_val, out=out)
 
     @staticmethod
     def backward_block(x: np.ndarray, g: np.ndarray, out: np.ndarray, min_val: float,
@@ -417,6 +418,10 @@ class HardSigmoid(Activation):
         return _step(xp, xp.logical_and(x > -3.0, x < 3.0), x, 1.0 / 6.0)
 
     d2f = staticmethod(_zero)
+
+    @staticmethod
+    def backward_block(x: np.ndarray, g: np.ndarray, out: np.ndarray) -> None:
+        _times_step(x, g, out, ((x > -3.0) & (x < 3.0)) * (1.0 / 6.0))  # float64 slope
 
 
 @register
@@ -489,6 +494,15 @@ class SoftShrink(Activation):
         return x - xp.clip(x, -lambd, lambd)
 
     @staticmethod
+    def f_block(x: np.ndarray, out: np.ndarray, lambd: float) -> None:
+        xe = _exact_in(x, lambd)  # x -+ lambd rounded once, in x's dtype if lambd is exact
+        np.subtract(xe, np.clip(xe, -lambd, lambd), out=out)
+
+    @staticmethod
+    def backward_block(x: np.ndarray, g: np.ndarray, out: np.ndarray, lambd: float) -> None:
+        _times_step(x, g, out, np.abs(_exact_in(x, lambd)) > lambd)
+
+    @staticmethod
     def df(xp: Any, x: Array, lambd: float) -> Array:
         return _step(xp, xp.abs(x) > lambd, x)
 
@@ -523,6 +537,10 @@ class HardShrink(Activation):
     @staticmethod
     def f(xp: Any, x: Array, lambd: float) -> Array:
         return xp.where(xp.abs(x) <= lambd, 0.0, x)
+
+    @staticmethod
+    def backward_block(x: np.ndarray, g: np.ndarray, out: np.ndarray, lambd: float) -> None:
+        _times_step(x, g, out, np.abs(_exact_in(x, lambd)) > lambd)
 
     @staticmethod
     def df(xp: Any, x: Array, lambd: float) -> Array:
@@ -565,3 +583,11 @@ class Heaviside(Activation):
 
     df = staticmethod(_zero)
     d2f = staticmethod(_zero)
+
+    @staticmethod
+    def f_block(x: np.ndarray, out: np.ndarray) -> None:
+        _times_step(x, 1.0, out, x >= 0)
+
+    @staticmethod
+    def backward_block(x: np.ndarray, g: np.ndarray, out: np.ndarray) -> None:
+        _times_step(x, g, out, False)  # g * 0: signed zeros, NaN for g = +-inf, as g * f'

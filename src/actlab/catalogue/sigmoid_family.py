@@ -226,14 +226,14 @@ _SILU_D2_ZEROS = (ZeroPatch(_SILU, 2, guess=-2.3994, radius=0.3, terms=24),
                   ZeroPatch(_SILU, 2, guess=2.3994, radius=0.3, terms=24))
 
 
-def _silu_d1(xp: Any, u: Array, u_lo: Array | float) -> Array:
+def _silu_d1(xp: Any, u: Array, u_lo: Array | float, zero: ZeroPatch = _SILU_D1_ZERO) -> Array:
     s, sm, _ = _sig_dd(xp, u, u_lo)
     # Evaluated on a clipped u: at u = -inf, u * sigma(-u) * sigma(u) is -inf * 1 * 0.
     uc = xp.clip(u, -800.0, 800.0)
     value = s * (1.0 + uc * sm)
     # u < -700: sigma(u) = e^u, and silu' = e^u (1 + u), rounded once (no subnormal * u).
     value = xp.patch(value, u < -EXP_TAIL, lambda *a: exp_tail(xp, *a), u, u_lo, 1.0 + uc)
-    return _SILU_D1_ZERO(xp, value, u, u_lo)
+    return zero(xp, value, u, u_lo)
 
 
 def _silu_d1_32(x: Array) -> Array:
@@ -261,6 +261,12 @@ def _silu_f(xp: Any, x: Array, u: Array, u_lo: Array | float) -> Array:
     value = xp.where(xp.logical_and(xp.isinf(x), s < 0.5), 0.0, x) * s
     xc = xp.clip(x, -1e300, 1e300)
     return xp.patch(value, u < -EXP_TAIL, lambda *a: exp_tail(xp, *a), u, u_lo, xc)
+
+
+def _gate32(xp: Any, x: Array, beta: float) -> Array:
+    """u = beta x for float16/32 inputs: its rounding (1e-16 relative, amplified by at
+    most |u| ~ 100 where float32 results are nonzero) needs no double-double."""
+    return const_like(xp, x, 0.0) if beta == 0.0 else x if beta == 1.0 else beta * x
 
 
 def _gate_arg(xp: Any, x: Array, beta: float) -> tuple[Array, Array | float]:
@@ -303,6 +309,11 @@ class Swish(Activation):
     @staticmethod
     def f(xp: Any, x: Array, beta: float) -> Array:
         return _silu_f(xp, x, *_gate_arg(xp, x, beta))
+
+    float32_kernels = MappingProxyType({
+        "f": lambda xp, x, beta: _silu_f(xp, x, _gate32(xp, x, beta), 0.0),
+        "df": lambda xp, x, beta: _silu_d1(xp, _gate32(xp, x, beta), 0.0, _SILU_D1_ZERO_32),
+    })
 
     @staticmethod
     def df(xp: Any, x: Array, beta: float) -> Array:
