@@ -57,6 +57,7 @@ class NumpyOps:
     hypot = staticmethod(np.hypot)
     abs = staticmethod(np.abs)
     sign = staticmethod(np.sign)
+    copysign = staticmethod(np.copysign)
     maximum = staticmethod(np.maximum)
     minimum = staticmethod(np.minimum)
     isnan = staticmethod(np.isnan)
