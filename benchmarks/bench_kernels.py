@@ -14,7 +14,8 @@ each timed against, in the same run and on the same arrays:
              one exists ("out"), else allocating its result ("alloc");
              g*f': ``torch.autograd.grad(y, x, g)`` with ``y = torch_equivalent(F, x)``
              built (untimed) on a fresh graph before every timed call ("autograd")
-* ``copy``   the memory floor ``np.copyto(dst, x)`` on an array of the same size/dtype
+* ``copy``   the memory floor: the faster of ``np.copyto(dst, x)`` and torch's threaded
+             ``dst.copy_(x)`` on an array of the same size/dtype
 
 Times are the median of ``--repeats`` calls after one warm-up call, measured with
 ``time.perf_counter`` with the garbage collector disabled. Nothing here is a test:
@@ -22,6 +23,8 @@ no speed bar is enforced anywhere; see benchmarks/README.md.
 
     python benchmarks/bench_kernels.py                      # float32, 2**24 elements
     python benchmarks/bench_kernels.py --dtype both --only relu,gelu --json out.json
+    python benchmarks/bench_kernels.py --small --dtype both # per-call us at 1/64/4096
+    python benchmarks/bench_kernels.py --threads 1          # actlab and torch on 1 thread
 """
 
 from __future__ import annotations
@@ -195,11 +198,17 @@ def bench_one(name: str, x: np.ndarray, g: np.ndarray, repeats: int) -> list[dic
         except Exception as exc:  # report and keep going
             row["errors"][col] = _error(exc)
 
-    # the copy floor, shared by both rows
+    # the copy floor, shared by both rows: the faster of NumPy's copy (one thread) and
+    # torch's (which uses the --threads threads on large tensors)
     dst = np.empty_like(x)
     run(fwd, "copy", lambda _: np.copyto(dst, x))
-    if "copy" in fwd["timings"]:
-        bwd["timings"]["copy"] = fwd["timings"]["copy"]
+    run(fwd, "copy_torch", lambda _: torch.from_numpy(dst).copy_(torch.from_numpy(x)))
+    t = fwd["timings"]
+    if "copy_torch" in t and ("copy" not in t or t["copy_torch"].median < t["copy"].median):
+        t["copy"] = t["copy_torch"]
+    t.pop("copy_torch", None)
+    if "copy" in t:
+        bwd["timings"]["copy"] = t["copy"]
 
     out = np.empty_like(x)
     # f ------------------------------------------------------------------------------------
@@ -307,6 +316,14 @@ def load_average() -> str:
     return f"{one:.2f} {five:.2f} {fifteen:.2f}"
 
 
+def machine_threads() -> int:
+    """The cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
 def machine_info(threads: int) -> dict[str, Any]:
     model = platform.processor() or ""
     try:
@@ -317,10 +334,7 @@ def machine_info(threads: int) -> dict[str, Any]:
                     break
     except OSError:
         pass
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:
-        usable = os.cpu_count()
+    usable = machine_threads()
     import scipy
 
     return {
@@ -333,7 +347,7 @@ def machine_info(threads: int) -> dict[str, Any]:
         "scipy": scipy.__version__,
         "torch": torch.__version__,
         "actlab": getattr(actlab, "__version__", "?"),
-        "torch_threads": threads,
+        "threads": threads,
         "torch_interop_threads": torch.get_num_interop_threads(),
         "load_average_start": load_average(),
     }
@@ -348,7 +362,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--repeats", type=int, default=7,
                    help="timed calls per measurement, after one warm-up (default 7)")
     p.add_argument("--threads", type=int, default=None,
-                   help="torch intra-op threads (default: torch's current setting)")
+                   help="threads for actlab (actlab.set_num_threads) and torch "
+                        "(torch.set_num_threads); default: all usable cores")
+    p.add_argument("--small", action="store_true",
+                   help="instead of the table: per-call time (us) at 1, 64 and 4096 elements")
     p.add_argument("--only", default=None, help="comma-separated activation names (or aliases)")
     p.add_argument("--json", type=Path, default=None, help="also write the numbers to this file")
     p.add_argument("--slow", type=float, default=5.0,
@@ -361,11 +378,80 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     return args
 
 
+def small_arrays(names: list[str], dtypes: list[str], repeats: int) -> None:
+    """Per-call time in microseconds on small arrays (the training-loop case): one call
+    is timed as the median of ``repeats`` loops of many calls each."""
+    print(_join_small(["activation", "dtype", "op", *[f"{n} act" for n in SMALL_SIZES],
+                       *[f"{n} torch" for n in SMALL_SIZES]]))
+    for dtype in dtypes:
+        rng = np.random.default_rng(0)
+        for name in names:
+            act = actlab.get(name)
+            cells: dict[str, list[str]] = {"f": [], "g*f'": []}
+            torch_cells: dict[str, list[str]] = {"f": [], "g*f'": []}
+            for n in SMALL_SIZES:
+                x = rng.normal(0.0, 3.0, n).astype(DTYPES[dtype])
+                g = rng.normal(0.0, 1.0, n).astype(DTYPES[dtype])
+                for op, (mine, theirs) in _small_calls(act, x, g).items():
+                    cells[op].append(_per_call(mine, repeats))
+                    torch_cells[op].append("" if theirs is None else _per_call(theirs, repeats)
+                                           + ("*" if op == "g*f'" else ""))
+            for op in ("f", "g*f'"):
+                print(_join_small([name, dtype, op, *cells[op], *torch_cells[op]]), flush=True)
+    print("\n* torch g*f' includes building the graph (forward) in each call.")
+
+
+def _small_calls(act: actlab.Activation, x: np.ndarray, g: np.ndarray) -> dict[str, Any]:
+    """{op: (actlab call, torch call or None)} on preallocated outputs."""
+    out = np.empty_like(x)
+    params = dict(act.params)
+    calls: dict[str, Any] = {"f": (lambda: act(x, out=out), None),
+                             "g*f'": (lambda: act.backward(x, g, out=out), None)}
+    teq = act.torch_equivalent
+    if teq is None:
+        return calls
+    xt, gt = torch.from_numpy(x), torch.from_numpy(g)
+    fout = torch_forward_plan(teq, xt, params, torch.empty_like(xt)) or F
+    xg = xt.clone().requires_grad_(True)
+
+    def vjp() -> Any:
+        with torch.enable_grad():
+            return torch.autograd.grad(teq(F, xg, **params), xg, gt)
+
+    calls["f"] = (calls["f"][0], lambda: teq(fout, xt, **params))
+    calls["g*f'"] = (calls["g*f'"][0], vjp)
+    return calls
+
+
+SMALL_SIZES = (1, 64, 4096)
+
+
+def _per_call(call: Callable[[], Any], repeats: int) -> str:
+    call()
+    t0 = time.perf_counter()
+    call()
+    once = max(time.perf_counter() - t0, 1e-7)
+    loops = max(1, min(20000, int(0.02 / once)))  # ~20 ms per timed loop
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        for _ in range(loops):
+            call()
+        times.append((time.perf_counter() - t0) / loops)
+    return f"{statistics.median(times) * 1e6:.1f}"
+
+
+def _join_small(cells: list[str]) -> str:
+    widths = [14, 8, 5] + [10] * (len(cells) - 3)
+    return " ".join(c.ljust(w) if i < 3 else c.rjust(w)
+                    for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
-    if args.threads is not None:
-        torch.set_num_threads(args.threads)
-    threads = torch.get_num_threads()
+    threads = args.threads if args.threads is not None else machine_threads()
+    torch.set_num_threads(threads)
+    actlab.set_num_threads(threads)
 
     if args.only:
         names = []
@@ -385,8 +471,12 @@ def main(argv: list[str] | None = None) -> int:
           f" {info['platform']}")
     print(f"python {info['python']}, numpy {info['numpy']}, scipy {info['scipy']}, "
           f"torch {info['torch']}, actlab {info['actlab']}")
-    print(f"torch threads: {threads} (interop {info['torch_interop_threads']}); "
-          f"numpy ufuncs are single-threaded; load average {info['load_average_start']}")
+    print(f"threads: actlab {actlab.get_num_threads()}, torch {threads} (interop "
+          f"{info['torch_interop_threads']}); load average {info['load_average_start']}")
+    if args.small:
+        small_arrays(names, dtypes, args.repeats)
+        print(f"load average now {load_average()}")
+        return 0
     print(f"size: {args.size} elements ({args.size:.3g}); dtypes: {', '.join(dtypes)}; "
           f"median of {args.repeats} after 1 warm-up; x ~ N(0, 3^2), g ~ N(0, 1), "
           f"default_rng(0)")

@@ -8,6 +8,7 @@
 
 from actlab import init
 from actlab.activation import Activation, Param
+from actlab.blocks import get_num_threads, set_num_threads
 from actlab.custom import define
 from actlab.formula import FormulaError
 from actlab.meanfield import critical_init
@@ -15,7 +16,8 @@ from actlab.properties import gain
 from actlab.registry import aliases, definition, get, names
 
 __all__ = ["Activation", "FormulaError", "MLPClassifier", "MLPRegressor", "Param", "aliases",
-           "compare", "critical_init", "data", "define", "definition", "gain", "get", "init", "names"]
+           "compare", "critical_init", "data", "define", "definition", "gain", "get",
+           "get_num_threads", "init", "names", "set_num_threads"]
 
 
 def __getattr__(name: str) -> object:

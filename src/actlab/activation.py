@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from actlab import backend
+from actlab import backend, blocks
 
 Array = Any
 
@@ -97,6 +97,19 @@ class Activation:
     f: ClassVar[Callable[..., Array]]
     df: ClassVar[Callable[..., Array]]
     d2f: ClassVar[Callable[..., Array]]
+    #: optional fast paths for one float32/float64 NumPy block, given in its own dtype, for
+    #: entries where the float64 round trip costs more than the function (piecewise-linear
+    #: ones): ``f_block(x, out, **params)`` writes f(x) into ``out`` (which may be x),
+    #: ``backward_block(x, g, out, **params)`` writes g * f'(x) (``out`` may be g). They
+    #: must give the values of f and g * df (tests/test_blocks.py checks it).
+    f_block: ClassVar[Callable[..., None] | None] = None
+    backward_block: ClassVar[Callable[..., None] | None] = None
+    #: optional cheaper kernels {"f" | "df" | "d2f": kernel} for float16/float32 NumPy
+    #: arrays (still given float64 arrays). For such inputs x^2 is exact in float64, and a
+    #: float64 error below ~1e-12 relative moves the rounded result by at most one ulp,
+    #: so SciPy's ufuncs and uncorrected formulas suffice; test_accuracy.py holds them to
+    #: the same bars as the others.
+    float32_kernels: ClassVar[Mapping[str, Callable[..., Array]]] = MappingProxyType({})
 
     @staticmethod
     def dparams(xp: Any, x: Array, **params: float) -> dict[str, Array]:
@@ -177,7 +190,15 @@ class Activation:
         return self._eval(type(self).d2f, x, out)
 
     def backward(self, x: Array, g: Array, *, out: Array | None = None) -> Array:
-        """g * f'(x): the vector-Jacobian product used in backpropagation."""
+        """g * f'(x): the vector-Jacobian product used in backpropagation.
+
+        For float32/float64 NumPy arrays of one shape and dtype this is one pass: f'
+        is evaluated in float64 block by block and multiplied by g before the single
+        rounding to the dtype. ``out`` may be ``g`` itself (in-place update).
+        """
+        if (type(x) is np.ndarray and type(g) is np.ndarray and x.ndim and g.shape == x.shape
+                and g.dtype == x.dtype and x.dtype.type in _FUSED):
+            return self._numpy(type(self).df, x, g, out)
         d = self.grad(x)
         if out is None:
             return d * g
@@ -193,19 +214,65 @@ class Activation:
             return {k: restore(v) for k, v in grads.items()}
 
     def _eval(self, kernel: Callable[..., Array], x: Array, out: Array | None) -> Array:
-        if type(x) is np.ndarray and x.dtype == np.float64 and x.ndim:  # fast path
-            with backend.NUMPY.errstate(self.quiet):
-                result = kernel(backend.NUMPY, x, **self._params)
-            if out is None:
-                return result
-            if type(out) is np.ndarray and out.shape == x.shape and out.dtype == np.float64:
-                np.copyto(out, result)
-                return out
-            return _into(result, out)
+        if type(x) is np.ndarray and x.ndim and x.dtype.type in _ACCEPTED:
+            return self._numpy(kernel, x, None, out)
         xp, x64, restore = _prepare(x)
         with xp.errstate(self.quiet):  # the cast back may overflow float16 too
             result = restore(kernel(xp, x64, **self._params))
         return _into(result, out)
+
+    def _numpy(self, kernel: Callable[..., Array], x: np.ndarray, g: np.ndarray | None,
+               out: Array | None) -> Array:
+        """kernel(x), or g * kernel(x), for a float NumPy array x (ndim >= 1).
+
+        Arrays above ``blocks.DIRECT`` elements go through :func:`actlab.blocks.run`;
+        smaller ones are one block on this thread. Either way each block is computed in
+        float64 and rounded once into the result, so both give the same bits.
+        """
+        if out is not None and not _writable_like(out, x, g):
+            return _into(self._numpy(kernel, x, g, None), out)
+        params = self._params
+        cls = type(self)
+        fast = (cls.f_block if kernel is cls.f else None) if g is None else cls.backward_block
+        if x.dtype.itemsize <= 4:
+            fast = None if x.dtype.itemsize == 2 else fast  # float16: the float64 kernels
+            if cls.float32_kernels:
+                which = {cls.f: "f", cls.df: "df", cls.d2f: "d2f"}.get(kernel)
+                kernel = cls.float32_kernels.get(which, kernel) if which else kernel
+        if x.size <= blocks.DIRECT:
+            with backend.NUMPY.errstate(self.quiet):
+                if out is None and g is None and fast is None and x.dtype == np.float64:
+                    return kernel(backend.NUMPY, x, **params)
+                dst = np.empty(x.shape, x.dtype) if out is None else out
+                _block(kernel, fast, params, x, g, dst)
+            return dst
+        dst = np.empty(x.shape, x.dtype) if out is None else out
+        xf, df = x.reshape(-1), dst.reshape(-1)  # df: a view (dst is C-contiguous)
+        gf = None if g is None else g.reshape(-1)
+        # Fast paths make few temporaries: larger blocks, less Python overhead per element.
+        blocks.run(lambda s, e: _block(kernel, fast, params, xf[s:e],
+                                       None if gf is None else gf[s:e], df[s:e]),
+                   x.size, lambda: backend.NUMPY.errstate(self.quiet),
+                   blocks.BLOCK * (4 if fast is not None else 1))
+        return dst
+
+
+def _block(kernel: Callable[..., Array], fast: Callable[..., None] | None,
+           params: dict[str, float], x: np.ndarray, g: np.ndarray | None,
+           dst: np.ndarray) -> None:
+    """Write kernel(x) (or g * kernel(x)) for one block into dst: through the entry's
+    fast path if it has one, else in float64, rounded once to dst's dtype."""
+    if fast is not None:
+        if g is None:
+            fast(x, dst, **params)
+        else:
+            fast(x, g, dst, **params)
+        return
+    r = kernel(backend.NUMPY, x.astype(np.float64, copy=False), **params)
+    if g is None:
+        dst[...] = r
+    else:
+        np.multiply(r, g, out=dst)
 
 
 def _needs_autograd(x: Array) -> bool:
@@ -215,6 +282,19 @@ def _needs_autograd(x: Array) -> bool:
 
 
 _ACCEPTED = (np.float16, np.float32, np.float64)
+#: dtypes whose backward is fused (float16 keeps grad(x) * g, rounded twice, as before)
+_FUSED = (np.float32, np.float64)
+
+
+def _writable_like(out: Any, x: np.ndarray, g: np.ndarray | None) -> bool:
+    """True if results can be written straight into ``out``, block by block: an ndarray
+    of x's shape and dtype, C-contiguous, that is x (or g) exactly or overlaps neither."""
+    if not (type(out) is np.ndarray and out.shape == x.shape and out.dtype == x.dtype
+            and out.flags.c_contiguous and out.flags.writeable):
+        return False
+    return all(a is None or not np.may_share_memory(out, a)
+               or (a.ctypes.data == out.ctypes.data and a.strides == out.strides)
+               for a in (x, g))
 
 
 def _prepare(x: Array) -> tuple[Any, Array, Callable[[Array], Array]]:

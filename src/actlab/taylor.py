@@ -56,6 +56,18 @@ class ZeroPatch:
     def root(self) -> float:
         return self.coefficients[0]
 
+    def narrowed(self, radius: float, terms: int) -> ZeroPatch:
+        """The first ``terms`` terms of this polynomial on a narrower window, sharing its
+        coefficients (no second mpmath run).
+
+        For float32 kernels: there a direct float64 formula with absolute error ~1e-15
+        is off by less than 1e-9 relative (a fraction of a float32 ulp) once
+        |x - x0| > ~1e-6, so the window can shrink to 1e-5 and a few terms reach the
+        float64 precision on it. The mask is then almost always empty: ~0.5 ns per
+        element instead of ~8 for the full window.
+        """
+        return _Narrowed(self, radius, terms)
+
     def __call__(self, xp: Any, value: Array, u: Array, u_lo: Array | float = 0.0) -> Array:
         """``value`` with the window around the zero re-evaluated from u (+ u_lo)."""
         hi, lo, cs = self.coefficients
@@ -70,3 +82,14 @@ class ZeroPatch:
         for c in reversed(cs[:-1]):
             acc = acc * d + c
         return acc * d
+
+
+class _Narrowed(ZeroPatch):
+    def __init__(self, parent: ZeroPatch, radius: float, terms: int) -> None:
+        super().__init__(parent.formula, parent.order, parent.guess, radius, terms)
+        self.parent = parent
+
+    @functools.cached_property
+    def coefficients(self) -> tuple[float, float, tuple[float, ...]]:
+        hi, lo, cs = self.parent.coefficients
+        return hi, lo, cs[:self.terms]

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from actlab.activation import Activation, Param
-from actlab.backend import const_like, two_prod
+from actlab.backend import two_prod
 from actlab.registry import register
 
 Array = Any
@@ -18,12 +18,19 @@ Array = Any
 
 def _elu(xp: Any, x: Array, alpha: float, scale: float = 1.0) -> Array:
     neg = alpha * xp.expm1(xp.minimum(x, 0.0))
+    if alpha > 0.0 and xp.name == "numpy":
+        # NOTE: where(x > 0, x, neg) without a select (~2 ns/element): one of max(x, 0)
+        # and neg is exactly 0 (expm1(0) = 0), and copysign restores the sign the sum
+        # loses: f(-0) = alpha expm1(-0) = -0, as is a neg that underflows.
+        value = xp.copysign(xp.maximum(x, 0.0) + neg, x)
+        return value if scale == 1.0 else scale * value
     return xp.where(x > 0, x, neg) if scale == 1.0 else xp.where(x > 0, scale * x, scale * neg)
 
 
 def _elu_grad(xp: Any, x: Array, alpha: float, scale: float, pos: float) -> Array:
+    # NaN is not > 0, so it takes the negative branch, which is NaN there.
     neg = (scale * alpha) * xp.exp(xp.minimum(x, 0.0))
-    return xp.where(x > 0, const_like(xp, x, pos), neg)
+    return xp.where(x > 0, pos, neg)
 
 
 @register
@@ -116,6 +123,8 @@ def _exp_over(xp: Any, x: Array, alpha: float) -> Array:
     r = x - q alpha (computed with two_prod) gives the correction exp(q) (1 + r/alpha).
     """
     xn = xp.clip(x, -800.0 * alpha, 0.0)  # exp(-800) = 0: no need to go further
+    if alpha == 1.0:  # q = x exactly: the correction is 0
+        return xp.exp(xn)
     q = xn / alpha
     p, e = two_prod(xp, q, alpha)
     return xp.exp(q) * (1.0 + ((xn - p) - e) / alpha)
@@ -152,8 +161,8 @@ class CELU(Activation):
 
     @staticmethod
     def df(xp: Any, x: Array, alpha: float) -> Array:
-        return xp.where(x > 0, const_like(xp, x, 1.0), _exp_over(xp, x, alpha))
+        return xp.where(x > 0, 1.0, _exp_over(xp, x, alpha))  # NaN: _exp_over(NaN) = NaN
 
     @staticmethod
     def d2f(xp: Any, x: Array, alpha: float) -> Array:
-        return xp.where(x > 0, const_like(xp, x, 0.0), _exp_over(xp, x, alpha) / alpha)
+        return xp.where(x > 0, 0.0, _exp_over(xp, x, alpha) / alpha)

@@ -10,7 +10,11 @@ the far tail (SciPy's ndtr is off by up to ~1000 ulp there).
 from __future__ import annotations
 
 import math
+from types import MappingProxyType
 from typing import Any
+
+import numpy as np
+import scipy.special as sc
 
 from actlab.activation import Activation
 from actlab.backend import (
@@ -22,7 +26,7 @@ from actlab.backend import (
     two_square,
     two_sum,
 )
-from actlab.catalogue.sigmoid_family import _sig_dd, sig_grad_tail
+from actlab.catalogue.sigmoid_family import _sig, _sig_dd, sig_grad_tail
 from actlab.registry import register
 from actlab.special import ndtr
 from actlab.taylor import ZeroPatch
@@ -36,6 +40,15 @@ def _pdf(xp: Any, x: Array, factor: Array | float = 1.0) -> Array:
     """factor * phi(x) = factor * exp(-x^2/2) / sqrt(2 pi), with x^2 exact."""
     p, e = two_square(xp, x)
     return scaled_exp_neg(xp, 0.5 * p, 0.5 * e, factor * _INV_SQRT_2PI)
+
+
+def _pdf32(x: Array) -> Array:
+    """phi(x) for float32-valued x (x*x is exact: no double-double needed)."""
+    return np.exp(-0.5 * (x * x)) * _INV_SQRT_2PI
+
+
+def _x_pdf32(x: Array) -> Array:
+    return x * _pdf32(x)
 
 
 _GELU = "x * erfc(-x / sqrt(2)) / 2"
@@ -54,6 +67,7 @@ def _mills_series(xp: Any, x: Array) -> Array:
         acc = 1.0 - (2 * k - 1) * t * acc
     return acc
 _GELU_D1_ZERO = ZeroPatch(_GELU, 1, guess=-0.7518, radius=0.4, terms=32)
+_GELU_D1_ZERO_32 = _GELU_D1_ZERO.narrowed(1e-5, 4)  # for the float32 kernel
 
 
 @register
@@ -86,16 +100,14 @@ class GELU(Activation):
     @staticmethod
     def f(xp: Any, x: Array) -> Array:
         xl = xp.maximum(x, -1e300)  # -inf * 0 would be nan; the limit is -0
-        xt = xp.clip(x, -40.0, _TAIL)
-        tail = _pdf(xp, xt, -_mills_series(xp, xt))
-        return xp.where(x < _TAIL, tail, xl * ndtr(xp, xl))
+        return xp.patch(xl * ndtr(xp, xl), x < _TAIL, lambda xt: _pdf(xp, xt, -_mills_series(xp, xt)),
+                        xp.maximum(x, -40.0))
 
     @staticmethod
     def df(xp: Any, x: Array) -> Array:
         xc = xp.clip(x, -40.0, 40.0)  # phi(40) = 0 in float64
-        xt = xp.clip(x, -40.0, _TAIL)
-        tail = _pdf(xp, xt, xt - _mills_series(xp, xt) / xt)  # phi (x + S/|x|)
-        value = xp.where(x < _TAIL, tail, ndtr(xp, x) + _pdf(xp, xc, xc))
+        value = xp.patch(ndtr(xp, x) + _pdf(xp, xc, xc), x < _TAIL,
+                         lambda xt: _pdf(xp, xt, xt - _mills_series(xp, xt) / xt), xc)  # phi (x + S/|x|)
         return _GELU_D1_ZERO(xp, value, x)
 
     @staticmethod
@@ -103,6 +115,15 @@ class GELU(Activation):
         xc = xp.clip(x, -40.0, 40.0)
         p, e = two_square(xp, xc)
         return _pdf(xp, xc, (2.0 - p) - e)  # 2 - p is exact near the zeros +-sqrt 2
+
+    # For float16/32 inputs SciPy's ndtr (scalar loop, but one call instead of ~60 array
+    # operations) is accurate enough: its ~1e-13 relative error in the tail is far below
+    # a float32 ulp, and below x = -40 float32 results are -0 anyway. x^2 is exact.
+    float32_kernels = MappingProxyType({
+        "f": lambda xp, x: np.maximum(x, -40.0) * sc.ndtr(np.maximum(x, -40.0)),
+        "df": lambda xp, x: _GELU_D1_ZERO_32(xp, sc.ndtr(x) + _x_pdf32(np.clip(x, -40.0, 40.0)),
+                                             x),
+    })
 
 
 # tanh approximation: 0.5 x (1 + tanh(k (x + c x^3))) = x sigma(u), u = 2k (x + c x^3),
@@ -112,13 +133,20 @@ _GT_C = split_constant(lambda mp: mp.mpf("0.044715"))
 _GT_K2 = split_constant(lambda mp: 2 * mp.sqrt(2 / mp.pi))
 _GELU_TANH = "x * sigmoid(2 * sqrt(2 / pi) * (x + 0.044715 * x**3))"
 _GELU_TANH_D1_ZERO = ZeroPatch(_GELU_TANH, 1, guess=-0.7518, radius=0.4, terms=32)
+_GELU_TANH_D1_ZERO_32 = _GELU_TANH_D1_ZERO.narrowed(1e-5, 4)  # for the float32 kernel
 _GELU_TANH_D2_ZEROS = (ZeroPatch(_GELU_TANH, 2, guess=-1.41, radius=0.25, terms=24),
                        ZeroPatch(_GELU_TANH, 2, guess=1.41, radius=0.25, terms=24))
 
 
-def _gelu_tanh_u(xp: Any, x: Array) -> tuple[Array, Array]:
-    """u = 2k (x + c x^3) as a double-double (u, u_lo), for |x| <= 1e3."""
+def _gelu_tanh_u(xp: Any, x: Array, dd: bool = True) -> tuple[Array, Array | float]:
+    """u = 2k (x + c x^3) as a double-double (u, u_lo), for |x| <= 1e3.
+
+    ``dd=False`` (float16/32 inputs): u alone, u_lo = 0. Its relative error ~1e-16 |u|
+    is then below 1e-13 wherever a float32 result is nonzero (|u| < 110).
+    """
     (c_hi, c_lo), (k_hi, k_lo) = _GT_C, _GT_K2
+    if not dd:
+        return k_hi * (x + c_hi * (x * x * x)), 0.0
     p2, e2 = two_square(xp, x)
     p3, e3 = two_prod(xp, p2, x)
     x3_lo = e3 + e2 * x
@@ -160,21 +188,22 @@ class GELUTanh(Activation):
     # results are (factor x e^-|u|), rounded once by exp_tail / sig_grad_tail.
 
     @staticmethod
-    def f(xp: Any, x: Array) -> Array:
+    def f(xp: Any, x: Array, dd: bool = True) -> Array:
         xc = xp.clip(x, -1e3, 1e3)
-        u, u_lo = _gelu_tanh_u(xp, xc)
-        value = xp.maximum(x, -1e300) * _sig_dd(xp, u, u_lo)[0]
-        return xp.where(u < -EXP_TAIL, exp_tail(xp, u, u_lo, xc), value)
+        u, u_lo = _gelu_tanh_u(xp, xc, dd)
+        value = xp.maximum(x, -1e300) * _sig(xp, u, u_lo)
+        return xp.patch(value, u < -EXP_TAIL, lambda *a: exp_tail(xp, *a), u, u_lo, xc)
 
     @staticmethod
-    def df(xp: Any, x: Array) -> Array:
+    def df(xp: Any, x: Array, dd: bool = True) -> Array:
         xc = xp.clip(x, -1e3, 1e3)
-        u, u_lo = _gelu_tanh_u(xp, xc)
+        u, u_lo = _gelu_tanh_u(xp, xc, dd)
         s, sm, _ = _sig_dd(xp, u, u_lo)
         du = _GT_K2[0] * (1.0 + 3.0 * _GT_C[0] * xc * xc)
         value = s * (1.0 + xc * du * sm)
-        value = xp.where(u < -EXP_TAIL, exp_tail(xp, u, u_lo, 1.0 + xc * du), value)
-        return _GELU_TANH_D1_ZERO(xp, value, x)
+        value = xp.patch(value, u < -EXP_TAIL, lambda *a: exp_tail(xp, *a), u, u_lo,
+                         1.0 + xc * du)
+        return (_GELU_TANH_D1_ZERO if dd else _GELU_TANH_D1_ZERO_32)(xp, value, x)
 
     @staticmethod
     def d2f(xp: Any, x: Array) -> Array:
@@ -184,11 +213,17 @@ class GELUTanh(Activation):
         du = _GT_K2[0] * (1.0 + 3.0 * _GT_C[0] * xc * xc)
         d2u = _GT_K2[0] * 6.0 * _GT_C[0] * xc
         value = d * (2.0 * du + xc * d2u - xc * du * du * xp.tanh(0.5 * u))
-        tail = sig_grad_tail(xp, u, u_lo, 2.0 * du + xc * d2u - xc * du * du * xp.sign(u))
-        value = xp.where(xp.abs(u) > EXP_TAIL, tail, value)
+        factor = 2.0 * du + xc * d2u - xc * du * du * xp.sign(u)
+        value = xp.patch(value, xp.abs(u) > EXP_TAIL, lambda *a: sig_grad_tail(xp, *a), u, u_lo,
+                         factor)
         for patch in _GELU_TANH_D2_ZEROS:
             value = patch(xp, value, x)
         return value
+
+    float32_kernels = MappingProxyType({
+        "f": lambda xp, x: GELUTanh.f(xp, x, dd=False),
+        "df": lambda xp, x: GELUTanh.df(xp, x, dd=False),
+    })
 
 
 def _gauss(xp: Any, xc: Array, factor: Array | float = 1.0) -> Array:

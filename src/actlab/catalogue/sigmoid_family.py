@@ -15,7 +15,10 @@ Numerics shared by the family (each function below says which it uses):
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
+
+import numpy as np
 
 from actlab.activation import Activation, Param
 from actlab.backend import EXP_TAIL, const_like, exp_tail, two_prod
@@ -32,15 +35,28 @@ def sigmoid_grad(xp: Any, u: Array) -> Array:
     return e / t / t
 
 
+def _exact(u_lo: Array | float) -> bool:
+    """True when u has no low part (u_lo is the number 0: beta = 1, or u = x)."""
+    return isinstance(u_lo, float) and u_lo == 0.0
+
+
+def _sig(xp: Any, u: Array, u_lo: Array | float) -> Array:
+    """sigma(u + u_lo) alone (the first of _sig_dd, without computing the others)."""
+    s = xp.sigmoid(u)
+    return s if _exact(u_lo) else s * (1.0 + xp.sigmoid(-u) * u_lo)
+
+
 def sig_grad_tail(xp: Any, u: Array, u_lo: Array | float, factor: Array | float) -> Array:
     """factor * sigma'(u) for |u| > EXP_TAIL, where sigma'(u) = e^-|u|, rounded once."""
     return exp_tail(xp, -xp.abs(u), -xp.sign(u) * u_lo, factor)
 
 
-def _sig_dd(xp: Any, u: Array, u_lo: Array) -> tuple[Array, Array, Array]:
+def _sig_dd(xp: Any, u: Array, u_lo: Array | float) -> tuple[Array, Array, Array]:
     """sigma(u), sigma(-u), sigma'(u) at the double-double point u + u_lo."""
     s, sm = xp.sigmoid(u), xp.sigmoid(-u)
     d = sigmoid_grad(xp, u)
+    if _exact(u_lo):
+        return s, sm, d
     half_tanh = xp.tanh(0.5 * u)  # 1 - 2 sigma(u) = -tanh(u/2)
     return s * (1.0 + sm * u_lo), sm * (1.0 - s * u_lo), d * (1.0 - half_tanh * u_lo)
 
@@ -80,6 +96,10 @@ class Sigmoid(Activation):
     @staticmethod
     def d2f(xp: Any, x: Array) -> Array:
         return -sigmoid_grad(xp, x) * xp.tanh(0.5 * x)
+
+    # float16/32 inputs: one exp. It overflows (to 1/inf = 0) only below x = -709, where
+    # float32 results are 0 anyway.
+    float32_kernels = MappingProxyType({"f": lambda xp, x: 1.0 / (1.0 + np.exp(-x))})
 
 
 @register
@@ -149,10 +169,11 @@ class LogSigmoid(Activation):
         return -sigmoid_grad(xp, x)
 
 
-def _softplus_u(xp: Any, u: Array, u_lo: Array, s: Array) -> Array:
+def _softplus_u(xp: Any, u: Array, u_lo: Array | float) -> Array:
     # softplus(u) = max(u, 0) + log1p(exp(-|u|)): no overflow, exact in both tails.
     sp = xp.maximum(u, 0.0) + xp.log1p(xp.exp(-xp.abs(u)))
-    return sp + s * u_lo  # first-order correction for the low part of u
+    # first-order correction for the low part of u (softplus' = sigma)
+    return sp if _exact(u_lo) else sp + xp.sigmoid(u) * u_lo
 
 
 @register
@@ -185,36 +206,39 @@ class Softplus(Activation):
 
     @staticmethod
     def f(xp: Any, x: Array, beta: float) -> Array:
-        u, u_lo = two_prod(xp, x, beta)
-        sp = _softplus_u(xp, u, u_lo, xp.sigmoid(u))
+        sp = _softplus_u(xp, *_gate_arg(xp, x, beta))
         return sp if beta == 1.0 else sp / beta
 
     @staticmethod
     def df(xp: Any, x: Array, beta: float) -> Array:
-        u, u_lo = two_prod(xp, x, beta)
-        return _sig_dd(xp, u, u_lo)[0]
+        return _sig(xp, *_gate_arg(xp, x, beta))
 
     @staticmethod
     def d2f(xp: Any, x: Array, beta: float) -> Array:
-        u, u_lo = two_prod(xp, x, beta)
-        return beta * _sig_dd(xp, u, u_lo)[2]
+        return beta * _sig_dd(xp, *_gate_arg(xp, x, beta))[2]
 
 
 # silu(u) = u sigma(u) and its derivatives in u, for u = u + u_lo (double-double).
 _SILU = "x * sigmoid(x)"
 _SILU_D1_ZERO = ZeroPatch(_SILU, 1, guess=-1.2785, radius=0.6, terms=32)
+_SILU_D1_ZERO_32 = _SILU_D1_ZERO.narrowed(1e-5, 4)  # for the float32 kernel
 _SILU_D2_ZEROS = (ZeroPatch(_SILU, 2, guess=-2.3994, radius=0.3, terms=24),
                   ZeroPatch(_SILU, 2, guess=2.3994, radius=0.3, terms=24))
 
 
-def _silu_d1(xp: Any, u: Array, u_lo: Array | float) -> Array:
+def _silu_d1(xp: Any, u: Array, u_lo: Array | float, zero: ZeroPatch = _SILU_D1_ZERO) -> Array:
     s, sm, _ = _sig_dd(xp, u, u_lo)
     # Evaluated on a clipped u: at u = -inf, u * sigma(-u) * sigma(u) is -inf * 1 * 0.
     uc = xp.clip(u, -800.0, 800.0)
     value = s * (1.0 + uc * sm)
     # u < -700: sigma(u) = e^u, and silu' = e^u (1 + u), rounded once (no subnormal * u).
-    value = xp.where(u < -EXP_TAIL, exp_tail(xp, u, u_lo, 1.0 + uc), value)
-    return _SILU_D1_ZERO(xp, value, u, u_lo)
+    value = xp.patch(value, u < -EXP_TAIL, lambda *a: exp_tail(xp, *a), u, u_lo, 1.0 + uc)
+    return zero(xp, value, u, u_lo)
+
+
+def _silu_d1_32(x: Array) -> Array:
+    xc = np.clip(x, -800.0, 800.0)  # no inf * 0; e^800 overflows to a gate of 0
+    return (1.0 + xc / (1.0 + np.exp(xc))) / (1.0 + np.exp(-xc))
 
 
 def _silu_d2(xp: Any, u: Array, u_lo: Array | float) -> Array:
@@ -223,7 +247,7 @@ def _silu_d2(xp: Any, u: Array, u_lo: Array | float) -> Array:
     value = d * (2.0 - uc * xp.tanh(0.5 * uc))
     # |u| > 700: sigma'(u) = e^-|u| and silu'' = e^-|u| (2 - |u|), rounded once.
     au = xp.abs(uc)
-    value = xp.where(au > EXP_TAIL, sig_grad_tail(xp, u, u_lo, 2.0 - au), value)
+    value = xp.patch(value, au > EXP_TAIL, lambda *a: sig_grad_tail(xp, *a), u, u_lo, 2.0 - au)
     for patch in _SILU_D2_ZEROS:
         value = patch(xp, value, u, u_lo)
     return value
@@ -231,18 +255,27 @@ def _silu_d2(xp: Any, u: Array, u_lo: Array | float) -> Array:
 
 def _silu_f(xp: Any, x: Array, u: Array, u_lo: Array | float) -> Array:
     """x sigma(u): the swish/silu forward; x * e^u rounded once in the far left tail."""
-    s = _sig_dd(xp, u, u_lo)[0]
+    s = _sig(xp, u, u_lo)
     # At x = +-inf the gate s is 0 or 1: where it is closed, the limit is 0, and
     # inf * 0 must not happen.
     value = xp.where(xp.logical_and(xp.isinf(x), s < 0.5), 0.0, x) * s
     xc = xp.clip(x, -1e300, 1e300)
-    return xp.where(u < -EXP_TAIL, exp_tail(xp, u, u_lo, xc), value)
+    return xp.patch(value, u < -EXP_TAIL, lambda *a: exp_tail(xp, *a), u, u_lo, xc)
+
+
+def _gate32(xp: Any, x: Array, beta: float) -> Array:
+    """u = beta x for float16/32 inputs: its rounding (1e-16 relative, amplified by at
+    most |u| ~ 100 where float32 results are nonzero) needs no double-double."""
+    return const_like(xp, x, 0.0) if beta == 0.0 else x if beta == 1.0 else beta * x
 
 
 def _gate_arg(xp: Any, x: Array, beta: float) -> tuple[Array, Array | float]:
-    """u = beta x as a double-double; for beta = 0, u = 0 also at x = +-inf (not nan)."""
+    """u = beta x as a double-double; for beta = 0, u = 0 also at x = +-inf (not nan);
+    for beta = 1 (the default), u = x exactly and the corrections are skipped."""
     if beta == 0.0:
         return const_like(xp, x, 0.0), 0.0
+    if beta == 1.0:
+        return x, 0.0
     return two_prod(xp, x, beta)
 
 
@@ -276,6 +309,11 @@ class Swish(Activation):
     @staticmethod
     def f(xp: Any, x: Array, beta: float) -> Array:
         return _silu_f(xp, x, *_gate_arg(xp, x, beta))
+
+    float32_kernels = MappingProxyType({
+        "f": lambda xp, x, beta: _silu_f(xp, x, _gate32(xp, x, beta), 0.0),
+        "df": lambda xp, x, beta: _silu_d1(xp, _gate32(xp, x, beta), 0.0, _SILU_D1_ZERO_32),
+    })
 
     @staticmethod
     def df(xp: Any, x: Array, beta: float) -> Array:
@@ -319,6 +357,14 @@ class SiLU(Activation):
     def f(xp: Any, x: Array) -> Array:
         return _silu_f(xp, x, x, 0.0)
 
+    # float16/32 inputs: x / (1 + e^-x), the overflow of e^-x below x = -709 giving -0
+    # (float32 results are -0 there anyway); -inf is moved to -1e300 (not -inf/inf).
+    # silu' = s (1 + x sigma(-x)) likewise, the zero at -1.2785 still patched.
+    float32_kernels = MappingProxyType({
+        "f": lambda xp, x: np.maximum(x, -1e300) / (1.0 + np.exp(-x)),
+        "df": lambda xp, x: _SILU_D1_ZERO_32(xp, _silu_d1_32(x), x, 0.0),
+    })
+
     @staticmethod
     def df(xp: Any, x: Array) -> Array:
         return _silu_d1(xp, x, 0.0)
@@ -345,8 +391,14 @@ def _mish_parts(xp: Any, x: Array) -> tuple[Array, Array]:
     return t, q
 
 
+def _mish_d1_32(xp: Any, x: Array) -> Array:
+    t = np.tanh(np.log1p(np.exp(x)))
+    return t + x * (1.0 - t * t) * xp.sigmoid(x)
+
+
 _MISH = "x * tanh(softplus(x))"
 _MISH_D1_ZERO = ZeroPatch(_MISH, 1, guess=-1.1924, radius=0.6, terms=32)
+_MISH_D1_ZERO_32 = _MISH_D1_ZERO.narrowed(1e-5, 4)  # for the float32 kernel
 _MISH_D2_ZEROS = (ZeroPatch(_MISH, 2, guess=-2.2, radius=0.3, terms=24),
                   ZeroPatch(_MISH, 2, guess=1.6, radius=0.3, terms=24))
 
@@ -378,10 +430,19 @@ class Mish(Activation):
     # Below x = -700, t = sigma(x) = e^x and q = 1 to 1e-304: f = x e^x, f' = e^x (1 + x),
     # f'' = e^x (2 + x), each rounded once (exp_tail).
 
+    # float16/32 inputs: the textbook x tanh(log1p(e^x)) (e^x overflowing to inf above
+    # 709 gives tanh(inf) = 1), and f' = t + x (1 - t^2) sigma(x): 1 - t^2 loses its
+    # relative accuracy only where t ~ 1 makes that term negligible; zero still patched.
+    float32_kernels = MappingProxyType({
+        "f": lambda xp, x: np.maximum(x, -1e300) * np.tanh(np.log1p(np.exp(x))),
+        "df": lambda xp, x: _MISH_D1_ZERO_32(xp, _mish_d1_32(xp, np.clip(x, -800.0, 800.0)), x),
+    })
+
     @staticmethod
     def f(xp: Any, x: Array) -> Array:
         value = xp.maximum(x, -1e300) * _mish_parts(xp, x)[0]  # -inf * 0 -> -0
-        return xp.where(x < -EXP_TAIL, exp_tail(xp, x, 0.0, xp.clip(x, -800.0, 0.0)), value)
+        return xp.patch(value, x < -EXP_TAIL, lambda x: exp_tail(xp, x, 0.0, xp.maximum(x, -800.0)),
+                        x)
 
     @staticmethod
     def df(xp: Any, x: Array) -> Array:
@@ -395,7 +456,7 @@ class Mish(Activation):
         d = 2.0 + e * (e + 2.0)
         b = ((e + 4.0) * e + (6.0 + 4.0 * xc)) * e + 4.0 * (1.0 + xc)
         value = xp.where(x < 0, e * b / d / d, pos)
-        value = xp.where(x < -EXP_TAIL, exp_tail(xp, x, 0.0, 1.0 + xc), value)
+        value = xp.patch(value, x < -EXP_TAIL, lambda x, c: exp_tail(xp, x, 0.0, c), x, 1.0 + xc)
         return _MISH_D1_ZERO(xp, value, x)
 
     @staticmethod
@@ -404,7 +465,7 @@ class Mish(Activation):
         s = xp.sigmoid(x)
         xc = xp.clip(x, -800.0, 800.0)
         value = q * s * (2.0 + xc * (xp.sigmoid(-x) - 2.0 * t * s))
-        value = xp.where(x < -EXP_TAIL, exp_tail(xp, x, 0.0, 2.0 + xc), value)
+        value = xp.patch(value, x < -EXP_TAIL, lambda x, c: exp_tail(xp, x, 0.0, c), x, 2.0 + xc)
         for patch in _MISH_D2_ZEROS:
             value = patch(xp, value, x)
         return value
