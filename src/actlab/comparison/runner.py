@@ -269,37 +269,51 @@ def train_unit(problem: Problem, label: str, act: Activation, folds: Sequence[Fo
     """
     from threadpoolctl import threadpool_limits
 
-    from actlab.nn.stacked import StackedMLP, train_stacked
-
-    dtype = np.dtype(settings.dtype).type
     groups: dict[int, list[Fold]] = {}
     for f in folds:
         groups.setdefault(_n_batches(len(f.train), settings.batch_size), []).append(f)
-    out = []
+    out: list[tuple[int, int, dict[str, Any]]] = []
+    # One thread for BLAS and for actlab's kernels: the parallelism is across units (worker
+    # processes), and a step's arrays are too small for threads to pay (measured: 64k
+    # elements run slower on 2 threads than on 1).
+    threads = actlab.get_num_threads()
+    actlab.set_num_threads(1)
+    try:
+        with threadpool_limits(1):
+            for nb, group in sorted(groups.items()):
+                out.extend(_train_group(problem, act, group, settings, last_batch[nb]))
+    finally:
+        actlab.set_num_threads(threads)
+    return out
+
+
+def _train_group(problem: Problem, act: Activation, group: list[Fold], settings: Settings,
+                 last_batch: int) -> list[tuple[int, int, dict[str, Any]]]:
+    """Folds with the same number of batches per epoch, as one stack."""
+    from actlab.nn.stacked import StackedMLP, train_stacked
+
+    dtype = np.dtype(settings.dtype).type
     Y = problem.Y
-    with threadpool_limits(1):  # one BLAS thread: results independent of the machine's load
-        for nb, group in sorted(groups.items()):
-            start = time.perf_counter()
-            x_aff = [_standardise(problem.X[f.train]) for f in group]
-            y_aff = [_standardise(Y[f.train]) for f in group] if problem.task == "regression" else None
-            sizes = (problem.X.shape[1], *settings.hidden, Y.shape[1])
-            rngs = [fold_rng(settings.seed, f.repeat, f.fold) for f in group]
-            net = StackedMLP.build(sizes, act, problem.loss, rngs=rngs, init=settings.init,
-                                   dtype=dtype)
-            runs = train_stacked(
-                net, problem.X, Y, [f.train for f in group], optimizer=make_optimizer(settings),
-                batch_size=settings.batch_size, max_epochs=settings.epochs, rngs=rngs,
-                alpha=settings.alpha, tol=settings.tol, n_iter_no_change=settings.n_iter_no_change,
-                x_affine=_stack_affine(x_aff, dtype),
-                y_affine=None if y_aff is None else _stack_affine(y_aff, dtype),
-                last_batch=last_batch[nb])
-            seconds = time.perf_counter() - start
-            epochs = sum(r.n_iter for r in runs)
-            for i, (f, run) in enumerate(zip(group, runs, strict=True)):
-                result = evaluate(problem, f, run.network, x_aff[i], None if y_aff is None else y_aff[i])
-                result.update(epochs=run.n_iter, stopped=run.stopped, diverged=run.diverged,
-                              seconds=seconds * run.n_iter / epochs, loss_curve=run.loss_curve)
-                out.append((f.repeat, f.fold, result))
+    start = time.perf_counter()
+    x_aff = [_standardise(problem.X[f.train]) for f in group]
+    y_aff = [_standardise(Y[f.train]) for f in group] if problem.task == "regression" else None
+    sizes = (problem.X.shape[1], *settings.hidden, Y.shape[1])
+    rngs = [fold_rng(settings.seed, f.repeat, f.fold) for f in group]
+    net = StackedMLP.build(sizes, act, problem.loss, rngs=rngs, init=settings.init, dtype=dtype)
+    runs = train_stacked(
+        net, problem.X, Y, [f.train for f in group], optimizer=make_optimizer(settings),
+        batch_size=settings.batch_size, max_epochs=settings.epochs, rngs=rngs,
+        alpha=settings.alpha, tol=settings.tol, n_iter_no_change=settings.n_iter_no_change,
+        x_affine=_stack_affine(x_aff, dtype),
+        y_affine=None if y_aff is None else _stack_affine(y_aff, dtype), last_batch=last_batch)
+    seconds = time.perf_counter() - start
+    epochs = sum(r.n_iter for r in runs)
+    out = []
+    for i, (f, run) in enumerate(zip(group, runs, strict=True)):
+        result = evaluate(problem, f, run.network, x_aff[i], None if y_aff is None else y_aff[i])
+        result.update(epochs=run.n_iter, stopped=run.stopped, diverged=run.diverged,
+                      seconds=seconds * run.n_iter / epochs, loss_curve=run.loss_curve)
+        out.append((f.repeat, f.fold, result))
     return out
 
 
