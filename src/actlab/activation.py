@@ -29,6 +29,16 @@ from actlab import backend, blocks
 Array = Any
 
 
+#: the cost classes of :attr:`Activation.cost`, cheapest first: a threshold, sqrt and
+#: division, exp/log, sin/atan, erf (the experiment ``exp-cost`` measures the gap)
+COSTS = ("piecewise-linear", "algebraic", "exp", "trig", "erf")
+
+
+def cost_rank(cost: str) -> int:
+    """Position of a cost class in :data:`COSTS` (unknown classes last)."""
+    return COSTS.index(cost) if cost in COSTS else len(COSTS)
+
+
 @dataclass(frozen=True)
 class Param:
     """A parameter of an activation: its default, allowed interval and role.
@@ -88,7 +98,7 @@ class Activation:
     torch_equivalent: ClassVar[Callable[..., Array] | None] = None
     #: the tutorials' NumPy one-liner, for benchmarks: a function (np, x, **params)
     naive: ClassVar[Callable[..., Array] | None] = None
-    #: "piecewise-linear", "exp", "erf", "algebraic" or "trig": what one evaluation costs
+    #: what one evaluation costs: one of :data:`COSTS`
     cost: ClassVar[str] = "exp"
     #: evaluate without floating-point warnings (user formulas; catalogue entries never warn)
     quiet: ClassVar[bool] = False

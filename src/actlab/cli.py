@@ -28,7 +28,7 @@ from rich.text import Text
 from typer.core import TyperCommand, TyperGroup
 
 import actlab
-from actlab.activation import Activation
+from actlab.activation import Activation, cost_rank
 from actlab.cli_compare import compare_command
 from actlab.custom import FormulaActivation, lowering_report
 from actlab.formula import derivative, parse
@@ -202,7 +202,6 @@ def _derivative(expr: sympy.Expr) -> sympy.Expr:
     return sympy.piecewise_fold(derivative(expr))
 
 
-_COST_ORDER = ("piecewise-linear", "algebraic", "exp", "erf", "trig")
 
 
 class Sort(str, Enum):
@@ -229,7 +228,7 @@ def list_(
     keys = {
         Sort.name: lambda r: r[0].name,
         Sort.range: lambda r: (r[1][0], r[1][1], r[0].name),
-        Sort.cost: lambda r: (_cost_rank(r[0].cost), r[0].name),
+        Sort.cost: lambda r: (cost_rank(r[0].cost), r[0].name),
         Sort.max_slope: lambda r: (properties(r[0]).max_slope, r[0].name),
         Sort.gain: lambda r: (gain(r[0]), r[0].name),
         Sort.mean: lambda r: (properties(r[0]).mean, r[0].name),
@@ -257,9 +256,6 @@ def list_(
         table.add_row(name, *(Text(c) for c in cells))
     _console().print(table)
 
-
-def _cost_rank(cost: str) -> int:
-    return _COST_ORDER.index(cost) if cost in _COST_ORDER else len(_COST_ORDER)
 
 
 @app.command()

@@ -32,8 +32,8 @@ from typing import Any
 import numpy as np
 
 import actlab
-from actlab.activation import Activation
-from actlab.comparison.statistics import cost_rank, leaderboard
+from actlab.activation import Activation, cost_rank
+from actlab.comparison.statistics import leaderboard
 from actlab.comparison.store import FoldKey, Store, config_hash, fingerprint
 
 #: the activations of ``--activations recommended``: the tutorials' set and the modern

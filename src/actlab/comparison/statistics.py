@@ -21,8 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import stats
 
-#: activation cost classes, cheapest first (Activation.cost); ties are broken towards these
-COST_ORDER = ("piecewise-linear", "algebraic", "exp", "trig", "erf")
+from actlab.activation import cost_rank
 
 
 def corrected_ttest(d: Sequence[float], *, n_splits: int) -> tuple[float, float]:
@@ -143,7 +142,3 @@ def recommendation(rows: Sequence[Row], *, metric: str = "accuracy", points: flo
         parts.append(f"{r.activation} is worse by {diff(r)} ({ptext})")
     return "; ".join(parts) + "."
 
-
-def cost_rank(cost: str) -> int:
-    """Position of a cost class in :data:`COST_ORDER` (unknown classes last)."""
-    return COST_ORDER.index(cost) if cost in COST_ORDER else len(COST_ORDER)
