@@ -5,10 +5,12 @@ Shared numerics: never square x where x^2 can overflow (|x| > 1e154) unless the
 result underflows anyway; use hypot for sqrt(x^2 + c); rewrite a + sqrt(a^2 + c)
 for a < 0 as c / (sqrt(a^2 + c) - a) so nothing cancels.
 
-float16/32 inputs (``float32_kernels``, f only): x^2 is exact in float64 and, with +-inf
-clipped to +-_X32, cannot overflow; so sqrt(x*x + c) replaces hypot (a scalar libm
-loop, ~15 ns per element) and 1 + alpha x^2 needs no double-double. Each formula is
-then a few roundings of 2**-53, far inside float32's half ulp of 2**-24.
+float16/32 inputs (``float32_kernels``): x^2 is exact in float64 and cannot overflow,
+so sqrt(x*x + c) replaces hypot (a scalar libm loop, ~15 ns per element) and ISRU
+needs no double-double. Each formula is then a few roundings of 2**-53, far inside
+float32's half ulp of 2**-24. Only f has such kernels: the same rewrites of f' would
+be as accurate, but tests/test_blocks.py requires a float32 f' kernel to have a zero
+to check (test_float32_kernels_near_interior_zeros), and these f' have none.
 """
 
 from __future__ import annotations
@@ -25,15 +27,16 @@ from actlab.registry import register
 
 Array = Any
 
-#: |x| bound of the float16/32 kernels: above float32's max (3.4e38), so only +-inf is
-#: moved (to where f and f' have reached their limits in float32), and x*x <= 1.6e77.
+#: clip bound for +-inf in the float16/32 kernels: above float32's max (3.4e38), so no
+#: finite input moves, and x*x <= 1.6e77.
 _X32 = 4e38
 #: the constants c for which x*x + c cannot overflow there
 _C32 = 1e300
 
 
 def _root32(x: Array, c: float) -> Array:
-    """sqrt(x^2 + c) for float16/32 inputs (|x| <= _X32, 0 < c <= _C32): two roundings."""
+    """sqrt(x^2 + c) for float16/32 inputs (or +-_X32, +-inf) and 0 < c <= _C32: two
+    roundings (x*x is exact)."""
     return np.sqrt(x * x + c)
 
 
