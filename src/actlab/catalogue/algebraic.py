@@ -16,6 +16,7 @@ to check (test_float32_kernels_near_interior_zeros), and these f' have none.
 from __future__ import annotations
 
 import math
+import sys
 from types import MappingProxyType
 from typing import Any
 
@@ -145,7 +146,9 @@ class Squareplus(Activation):
 def _isru_s(xp: Any, x: Array, alpha: float) -> Array:
     """s = 1 + alpha x^2, with x^2 and alpha x^2 carried exactly to one rounding."""
     p, e = two_square(xp, x)
-    if math.frexp(alpha)[0] == 0.5:  # a power of two (the default 1): alpha p is exact
+    if alpha == 1.0:
+        return 1.0 + p + e
+    if math.frexp(alpha)[0] == 0.5:  # a power of two: alpha p is exact
         return 1.0 + alpha * p + alpha * e
     ap, ae = two_prod(xp, p, alpha)
     return 1.0 + ap + (ae + alpha * e)
@@ -153,8 +156,9 @@ def _isru_s(xp: Any, x: Array, alpha: float) -> Array:
 
 def _isru_f(xp: Any, x: Array, alpha: float) -> Array:
     s = _isru_s(xp, x, alpha)
-    fin = xp.where(xp.isinf(s), 0.0, x)
-    return xp.where(xp.isinf(s), xp.sign(x) / math.sqrt(alpha), fin / xp.sqrt(s))
+    big = xp.isinf(s)  # alpha x^2 overflowed: f = sign(x)/sqrt(alpha), and inf/inf is nan
+    value = xp.where(big, 0.0, x) / xp.sqrt(s)
+    return xp.patch(value, big, lambda v: xp.sign(v) / math.sqrt(alpha), x)
 
 
 def _isru_df(xp: Any, x: Array, alpha: float) -> Array:
@@ -250,9 +254,11 @@ class ISRLU(Activation):
 
 
 def _bent_f(x: Array, xc: Array, h: Array) -> Array:
-    """f from xc (x with +-inf clipped) and h = sqrt(xc^2 + 1)."""
-    # NOTE: not x + (x/2) t: at x = -inf that is -inf + inf.
-    return x * (1.0 + 0.5 * (xc / (h + 1.0)))
+    """f = x + (x/2) t, t = x/(h + 1), from xc (x with +-inf clipped to finite numbers
+    that no finite input exceeds) and h = sqrt(xc^2 + 1)."""
+    # NOTE: xc, not x, in (x/2) t: at x = -inf that would be -inf + inf. (x (1 + t/2)
+    # also avoids it, but rounds worse: up to 2 ulp where this stays within 1.)
+    return x + (0.5 * xc) * (xc / (h + 1.0))
 
 
 @register
@@ -262,9 +268,8 @@ class BentIdentity(Activation):
     .. math:: f(x) = \frac{\sqrt{x^2 + 1} - 1}{2} + x,\quad
               f'(x) = \frac{x}{2\sqrt{x^2 + 1}} + 1,\quad f''(x) = \frac{1}{2(x^2 + 1)^{3/2}}
 
-    Evaluated as f = x (1 + t/2), t = x / (h + 1), h = hypot(x, 1), since
-    (sqrt(x^2 + 1) - 1)/2 = (x/2) t: exact near 0, free of overflow, and t in (-1, 1)
-    keeps 1 + t/2 >= 1/2 (no cancellation).
+    (sqrt(x^2 + 1) - 1)/2 is evaluated as (x/2) (x / (h + 1)), h = hypot(x, 1):
+    exact near 0 and free of overflow.
 
     >>> import actlab
     >>> float(actlab.get("bent_identity")(1e-20))
@@ -279,7 +284,7 @@ class BentIdentity(Activation):
 
     @staticmethod
     def f(xp: Any, x: Array) -> Array:
-        xc = xp.clip(x, -1e300, 1e300)  # t = +-1 beyond, not inf/inf
+        xc = xp.clip(x, -sys.float_info.max, sys.float_info.max)  # inf/inf would be nan
         return _bent_f(x, xc, xp.hypot(xc, 1.0))
 
     @staticmethod
