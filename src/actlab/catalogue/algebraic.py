@@ -4,18 +4,41 @@ bent identity.
 Shared numerics: never square x where x^2 can overflow (|x| > 1e154) unless the
 result underflows anyway; use hypot for sqrt(x^2 + c); rewrite a + sqrt(a^2 + c)
 for a < 0 as c / (sqrt(a^2 + c) - a) so nothing cancels.
+
+float16/32 inputs (``float32_kernels``): x^2 is exact in float64 and cannot overflow,
+so sqrt(x*x + c) replaces hypot (a scalar libm loop, ~15 ns per element) and ISRU
+needs no double-double. Each formula is then a few roundings of 2**-53, far inside
+float32's half ulp of 2**-24. Only f has such kernels: the same rewrites of f' would
+be as accurate, but tests/test_blocks.py requires a float32 f' kernel to have a zero
+to check (test_float32_kernels_near_interior_zeros), and these f' have none.
 """
 
 from __future__ import annotations
 
 import math
+import sys
+from types import MappingProxyType
 from typing import Any
 
+import numpy as np
+
 from actlab.activation import Activation, Param
-from actlab.backend import two_prod, two_square
+from actlab.backend import const_like, two_prod, two_square
 from actlab.registry import register
 
 Array = Any
+
+#: clip bound for +-inf in the float16/32 kernels: above float32's max (3.4e38), so no
+#: finite input moves, and x*x <= 1.6e77.
+_X32 = 4e38
+#: the constants c for which x*x + c cannot overflow there
+_C32 = 1e300
+
+
+def _root32(x: Array, c: float) -> Array:
+    """sqrt(x^2 + c) for float16/32 inputs (or +-_X32, +-inf) and 0 < c <= _C32: two
+    roundings (x*x is exact)."""
+    return np.sqrt(x * x + c)
 
 
 @register
@@ -44,8 +67,9 @@ class Softsign(Activation):
 
     @staticmethod
     def f(xp: Any, x: Array) -> Array:
-        fin = xp.where(xp.isinf(x), 0.0, x)  # inf / inf would be nan
-        return xp.where(xp.isinf(x), xp.sign(x), fin / (1.0 + xp.abs(fin)))
+        # clipped, inf / inf would be nan; f(+-1e300) is +-1 to 1e-300 (and overflow-free)
+        xc = xp.clip(x, -1e300, 1e300)
+        return xc / (1.0 + xp.abs(xc))
 
     @staticmethod
     def df(xp: Any, x: Array) -> Array:
@@ -58,6 +82,20 @@ class Softsign(Activation):
         return -2.0 * xp.sign(x) * (r * r * r)
 
 
+def _squareplus_f(xp: Any, x: Array, h: Array, b: float) -> Array:
+    """f from h = sqrt(x^2 + b)."""
+    # NOTE: halves before the sum: h + |x| overflows at |x| = 0.9e308, (x + h)/2 does not.
+    s = 0.5 * h + 0.5 * xp.abs(x)
+    return xp.where(x >= 0, s, (0.25 * b) / s)
+
+
+def _squareplus_df(xp: Any, x: Array, h: Array, b: float) -> Array:
+    """f' from h = sqrt(x^2 + b), for finite x (x/h at +-inf would be nan)."""
+    # NOTE: 1 + x/h cancels for x < 0; there f' = (b/2) / (h (h + |x|)), which does not.
+    # Two divisions: h (h + |x|) overflows first.
+    return xp.where(x >= 0, 0.5 + 0.5 * (x / h), (0.5 * b) / h / (h + xp.abs(x)))
+
+
 @register
 class Squareplus(Activation):
     r"""Squareplus: a softplus-like ramp made of a square root.
@@ -66,8 +104,9 @@ class Squareplus(Activation):
               f'(x) = \frac12\Bigl(1 + \frac{x}{\sqrt{x^2 + b}}\Bigr),\quad
               f''(x) = \frac{b}{2\,(x^2 + b)^{3/2}}
 
-    For x < 0 evaluated as (b/2) / (h - x) with h = hypot(x, sqrt b), which does not
-    cancel.
+    With h = hypot(x, sqrt b) and S = (h + |x|)/2: f = S for x >= 0 and f = (b/4)/S
+    for x < 0 (= (x + h)/2 without the cancellation); f' = 1/2 + x/(2h) for x >= 0 and
+    (b/2) / (h (h + |x|)) for x < 0.
 
     Reference: Barron (2021), "Squareplus: a softplus-like algebraic rectifier".
 
@@ -85,42 +124,59 @@ class Squareplus(Activation):
 
     @staticmethod
     def f(xp: Any, x: Array, b: float) -> Array:
-        xn, xq = xp.minimum(x, 0.0), xp.maximum(x, 0.0)  # each branch sees its own sign
-        sb = math.sqrt(b)
-        # halves inside the denominator: h - x would overflow at x = -1.8e308
-        neg = (0.25 * b) / (0.5 * xp.hypot(xn, sb) - 0.5 * xn)
-        return xp.where(x >= 0, 0.5 * xq + 0.5 * xp.hypot(xq, sb), neg)
+        return _squareplus_f(xp, x, xp.hypot(x, math.sqrt(b)), b)
 
     @staticmethod
     def df(xp: Any, x: Array, b: float) -> Array:
-        xf = xp.where(xp.isinf(x), xp.sign(x) * 1e300, x)  # x/h -> sign(x) at +-inf
-        xn, xq = xp.minimum(xf, 0.0), xp.maximum(xf, 0.0)
-        sb = math.sqrt(b)
-        hn = xp.hypot(xn, sb)
-        return xp.where(x >= 0, 0.5 + 0.5 * (xq / xp.hypot(xq, sb)), (0.5 * b) / hn / (hn - xn))
+        xc = xp.clip(x, -1e300, 1e300)  # x/h -> sign(x) at +-inf, not inf/inf
+        return _squareplus_df(xp, xc, xp.hypot(xc, math.sqrt(b)), b)
 
     @staticmethod
     def d2f(xp: Any, x: Array, b: float) -> Array:
         h = xp.hypot(x, math.sqrt(b))
         return (0.5 * b) / h / h / h
 
+    # float16/32 inputs: sqrt(x*x + b) for hypot (b beyond _C32: hypot)
+    float32_kernels = MappingProxyType({
+        "f": lambda xp, x, b: _squareplus_f(xp, x, _root32(x, b) if b <= _C32 else
+                                            xp.hypot(x, math.sqrt(b)), b),
+    })
+
 
 def _isru_s(xp: Any, x: Array, alpha: float) -> Array:
     """s = 1 + alpha x^2, with x^2 and alpha x^2 carried exactly to one rounding."""
     p, e = two_square(xp, x)
+    if alpha == 1.0:
+        return 1.0 + p + e
+    if math.frexp(alpha)[0] == 0.5:  # a power of two: alpha p is exact
+        return 1.0 + alpha * p + alpha * e
     ap, ae = two_prod(xp, p, alpha)
     return 1.0 + ap + (ae + alpha * e)
 
 
 def _isru_f(xp: Any, x: Array, alpha: float) -> Array:
     s = _isru_s(xp, x, alpha)
-    fin = xp.where(xp.isinf(s), 0.0, x)
-    return xp.where(xp.isinf(s), xp.sign(x) / math.sqrt(alpha), fin / xp.sqrt(s))
+    big = xp.isinf(s)  # alpha x^2 overflowed: f = sign(x)/sqrt(alpha), and inf/inf is nan
+    value = xp.where(big, 0.0, x) / xp.sqrt(s)
+    return xp.patch(value, big, lambda v: xp.sign(v) / math.sqrt(alpha), x)
 
 
 def _isru_df(xp: Any, x: Array, alpha: float) -> Array:
     s = _isru_s(xp, x, alpha)
     return (1.0 / s) * (1.0 / xp.sqrt(s))  # two factors: s * sqrt(s) would overflow first
+
+
+def _isru_f32(xp: Any, x: Array, alpha: float, linear_right: bool = False) -> Array:
+    """ISRU (ISRLU if linear_right) for float16/32 inputs: m / sqrt(1 + y^2), m = x
+    clipped to [-L, L] (ISRLU: to [-L, inf]), y = sqrt(alpha) m (ISRLU: 0 for x >= 0,
+    so f = x exactly). Beyond L = 2**32/sqrt(alpha), alpha x^2 > 2**64 and f is
+    +-1/sqrt(alpha) to 2**-65: clipping there keeps y^2 finite for every alpha."""
+    c = math.sqrt(alpha)
+    lim = 2.0**32 / c
+    m = xp.maximum(x, -lim) if linear_right else xp.clip(x, -lim, lim)
+    y = xp.minimum(m, 0.0) if linear_right else m
+    y = y if alpha == 1.0 else c * y
+    return m / xp.sqrt(1.0 + y * y)
 
 
 def _isru_d2f(xp: Any, x: Array, alpha: float) -> Array:
@@ -153,6 +209,7 @@ class ISRU(Activation):
     f = staticmethod(_isru_f)
     df = staticmethod(_isru_df)
     d2f = staticmethod(_isru_d2f)
+    float32_kernels = MappingProxyType({"f": _isru_f32})
 
 
 @register
@@ -178,17 +235,30 @@ class ISRLU(Activation):
     kinks = "none: f', f'' are continuous at 0 (1 and 0 from both sides)."
     cost = "algebraic"
 
+    # ISRU is evaluated on the x < 0 subset only (its double-double s is the cost).
     @staticmethod
     def f(xp: Any, x: Array, alpha: float) -> Array:
-        return xp.where(x >= 0, x, _isru_f(xp, xp.minimum(x, 0.0), alpha))
+        return xp.patch(1.0 * x, x < 0, lambda v: _isru_f(xp, v, alpha), x)
 
     @staticmethod
     def df(xp: Any, x: Array, alpha: float) -> Array:
-        return xp.where(x >= 0, 1.0, _isru_df(xp, xp.minimum(x, 0.0), alpha))
+        return xp.patch(const_like(xp, x, 1.0), x < 0, lambda v: _isru_df(xp, v, alpha), x)
 
     @staticmethod
     def d2f(xp: Any, x: Array, alpha: float) -> Array:
         return xp.where(x >= 0, 0.0, _isru_d2f(xp, xp.minimum(x, 0.0), alpha))
+
+    float32_kernels = MappingProxyType({
+        "f": lambda xp, x, alpha: _isru_f32(xp, x, alpha, linear_right=True),
+    })
+
+
+def _bent_f(x: Array, xc: Array, h: Array) -> Array:
+    """f = x + (x/2) t, t = x/(h + 1), from xc (x with +-inf clipped to finite numbers
+    that no finite input exceeds) and h = sqrt(xc^2 + 1)."""
+    # NOTE: xc, not x, in (x/2) t: at x = -inf that would be -inf + inf. (x (1 + t/2)
+    # also avoids it, but rounds worse: up to 2 ulp where this stays within 1.)
+    return x + (0.5 * xc) * (xc / (h + 1.0))
 
 
 @register
@@ -214,16 +284,19 @@ class BentIdentity(Activation):
 
     @staticmethod
     def f(xp: Any, x: Array) -> Array:
-        fin = xp.where(xp.isinf(x), 0.0, x)
-        h = xp.hypot(fin, 1.0)
-        return xp.where(xp.isinf(x), x, fin + (0.5 * fin) * (fin / (h + 1.0)))
+        xc = xp.clip(x, -sys.float_info.max, sys.float_info.max)  # inf/inf would be nan
+        return _bent_f(x, xc, xp.hypot(xc, 1.0))
 
     @staticmethod
     def df(xp: Any, x: Array) -> Array:
-        xf = xp.where(xp.isinf(x), xp.sign(x) * 1e300, x)  # x/h -> sign(x) at +-inf
-        return 1.0 + 0.5 * (xf / xp.hypot(xf, 1.0))
+        xc = xp.clip(x, -1e300, 1e300)  # x/h -> sign(x) at +-inf
+        return 1.0 + 0.5 * (xc / xp.hypot(xc, 1.0))
 
     @staticmethod
     def d2f(xp: Any, x: Array) -> Array:
         h = xp.hypot(x, 1.0)
         return 0.5 / h / h / h
+
+    float32_kernels = MappingProxyType({
+        "f": lambda xp, x: _bent_f(x, xc := xp.clip(x, -_X32, _X32), _root32(xc, 1.0)),
+    })
