@@ -16,6 +16,7 @@ relative accuracy right down to the zero.
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any
 
 import mpmath
@@ -24,6 +25,7 @@ import sympy
 from actlab.formula import MPMATH_FUNCTIONS, X, parse
 
 Array = Any
+_MPMATH = threading.Lock()
 
 
 class ZeroPatch:
@@ -42,6 +44,12 @@ class ZeroPatch:
     @functools.cached_property
     def coefficients(self) -> tuple[float, float, tuple[float, ...]]:
         """(x0_hi, x0_lo, (c_1, c_2, ...)); c_0 = 0 by definition of x0."""
+        # NOTE: first use may happen in several of actlab.blocks' threads at once, and
+        # mpmath's working precision is global: one computation at a time.
+        with _MPMATH:
+            return self._compute()
+
+    def _compute(self) -> tuple[float, float, tuple[float, ...]]:
         expr = sympy.diff(parse(self.formula), X, self.order)
         g = sympy.lambdify(X, expr, modules=[MPMATH_FUNCTIONS, "mpmath"])
         with mpmath.workdps(60):
