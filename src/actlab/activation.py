@@ -228,8 +228,9 @@ class Activation:
         """kernel(x), or g * kernel(x), for a float NumPy array x (ndim >= 1).
 
         Arrays above ``blocks.DIRECT`` elements go through :func:`actlab.blocks.run`;
-        smaller ones are one block on this thread. Either way each block is computed in
-        float64 and rounded once into the result, so both give the same bits.
+        smaller ones are one block on this thread. Either way every block is computed
+        the same way (in float64 and rounded once into the result, or by the entry's
+        exact fast path), so both give the same bits.
         """
         if out is not None and not (type(out) is np.ndarray and out.dtype == x.dtype
                                     and out.shape == x.shape):
