@@ -53,8 +53,7 @@ def sig_grad_tail(xp: Any, u: Array, u_lo: Array | float, factor: Array | float)
 
 def _sig_dd(xp: Any, u: Array, u_lo: Array | float) -> tuple[Array, Array, Array]:
     """sigma(u), sigma(-u), sigma'(u) at the double-double point u + u_lo."""
-    s, sm = xp.sigmoid(u), xp.sigmoid(-u)
-    d = sigmoid_grad(xp, u)
+    s, sm, d = xp.sigmoid_parts(u)
     if _exact(u_lo):
         return s, sm, d
     half_tanh = xp.tanh(0.5 * u)  # 1 - 2 sigma(u) = -tanh(u/2)
