@@ -181,8 +181,9 @@ class Activation:
     # evaluation --------------------------------------------------------------------------
     def __call__(self, x: Array, *, out: Array | None = None) -> Array:
         """f(x), elementwise. Same shape and dtype as ``x``; written into ``out`` if given."""
-        if type(x) is np.ndarray and x.dtype == np.float64:  # fast path (training loops)
-            return self._eval(type(self).f, x, out)
+        if type(x) is np.ndarray and x.dtype == _F64:  # fast path (training loops)
+            return self._numpy(type(self).f, x, None, out) if x.ndim else self._eval(
+                type(self).f, x, out)
         if backend.is_torch(x) and _needs_autograd(x):
             from actlab.torch.function import apply
 
@@ -207,7 +208,7 @@ class Activation:
         rounding to the dtype. ``out`` may be ``g`` itself (in-place update).
         """
         if (type(x) is np.ndarray and type(g) is np.ndarray and x.ndim and g.shape == x.shape
-                and g.dtype == x.dtype and x.dtype.type in _FUSED):
+                and g.dtype == x.dtype and (x.dtype == _F64 or x.dtype == _F32)):
             return self._numpy(type(self).df, x, g, out)
         d = self.grad(x)
         if out is None:
@@ -224,7 +225,8 @@ class Activation:
             return {k: restore(v) for k, v in grads.items()}
 
     def _eval(self, kernel: Callable[..., Array], x: Array, out: Array | None) -> Array:
-        if type(x) is np.ndarray and x.ndim and x.dtype.type in _ACCEPTED:
+        if type(x) is np.ndarray and x.ndim and (x.dtype == _F64 or x.dtype == _F32
+                                                 or x.dtype == _F16):
             return self._numpy(kernel, x, None, out)
         xp, x64, restore = _prepare(x)
         with xp.errstate(self.quiet):  # the cast back may overflow float16 too
@@ -236,16 +238,18 @@ class Activation:
         """kernel(x), or g * kernel(x), for a float NumPy array x (ndim >= 1).
 
         Arrays above ``blocks.DIRECT`` elements go through :func:`actlab.blocks.run`;
-        smaller ones are one block on this thread. Either way each block is computed in
-        float64 and rounded once into the result, so both give the same bits.
+        smaller ones are one block on this thread. Either way every block is computed
+        the same way (in float64 and rounded once into the result, or by the entry's
+        exact fast path), so both give the same bits.
         """
-        if out is not None and not _writable_like(out, x, g):
-            return _into(self._numpy(kernel, x, g, None), out)
+        if out is not None and not (type(out) is np.ndarray and out.dtype == x.dtype
+                                    and out.shape == x.shape):
+            return _into(self._numpy(kernel, x, g, None), out)  # casts, or raises
         params = self._params
         cls = type(self)
         fast = (cls.f_block if kernel is cls.f else None) if g is None else cls.backward_block
-        if x.dtype.itemsize <= 4:
-            fast = None if x.dtype.itemsize == 2 else fast  # float16: the float64 kernels
+        if x.dtype != _F64:
+            fast = None if x.dtype == _F16 else fast  # float16: the float64 kernels
             if cls.float32_kernels:
                 which = {cls.f: "f", cls.df: "df", cls.d2f: "d2f"}.get(kernel)
                 kernel = cls.float32_kernels.get(which, kernel) if which else kernel
@@ -256,6 +260,8 @@ class Activation:
                 dst = np.empty(x.shape, x.dtype) if out is None else out
                 _block(kernel, fast, params, x, g, dst)
             return dst
+        if out is not None and not _blockable(out, x, g):
+            return _into(self._numpy(kernel, x, g, None), out)
         dst = np.empty(x.shape, x.dtype) if out is None else out
         xf, df = x.reshape(-1), dst.reshape(-1)  # df: a view (dst is C-contiguous)
         gf = None if g is None else g.reshape(-1)
@@ -278,11 +284,15 @@ def _block(kernel: Callable[..., Array], fast: Callable[..., None] | None,
         else:
             fast(x, g, dst, **params)
         return
-    r = kernel(backend.NUMPY, x.astype(np.float64, copy=False), **params)
+    r = kernel(backend.NUMPY, x if x.dtype == _F64 else x.astype(np.float64), **params)
     if g is None:
         dst[...] = r
-    else:
+    elif g.dtype == _F64:
         np.multiply(r, g, out=dst)
+    else:  # the same product; a mixed-dtype ufunc loop (buffered casts) is ~30% slower
+        t = g.astype(np.float64)
+        np.multiply(r, t, out=t)
+        dst[...] = t
 
 
 def _needs_autograd(x: Array) -> bool:
@@ -292,19 +302,22 @@ def _needs_autograd(x: Array) -> bool:
 
 
 _ACCEPTED = (np.float16, np.float32, np.float64)
-#: dtypes whose backward is fused (float16 keeps grad(x) * g, rounded twice, as before)
-_FUSED = (np.float32, np.float64)
+_F16, _F32, _F64 = np.dtype(np.float16), np.dtype(np.float32), np.dtype(np.float64)
 
 
-def _writable_like(out: Any, x: np.ndarray, g: np.ndarray | None) -> bool:
-    """True if results can be written straight into ``out``, block by block: an ndarray
-    of x's shape and dtype, C-contiguous, that is x (or g) exactly or overlaps neither."""
-    if not (type(out) is np.ndarray and out.shape == x.shape and out.dtype == x.dtype
-            and out.flags.c_contiguous and out.flags.writeable):
+def _blockable(out: np.ndarray, x: np.ndarray, g: np.ndarray | None) -> bool:
+    """True if results can be written straight into ``out`` block by block: C-contiguous,
+    writeable, and x (or g) itself or overlapping neither (a block must not overwrite
+    input that a later block reads). One block needs none of this: each ufunc handles
+    overlap between its own operands."""
+    flags = out.flags
+    if not (flags.c_contiguous and flags.writeable):
         return False
-    return all(a is None or not np.may_share_memory(out, a)
-               or (a.ctypes.data == out.ctypes.data and a.strides == out.strides)
-               for a in (x, g))
+    for a in (x, g):
+        if (a is not None and a is not out and np.may_share_memory(out, a)
+                and (a.ctypes.data != out.ctypes.data or a.strides != out.strides)):
+            return False
+    return True
 
 
 def _prepare(x: Array) -> tuple[Any, Array, Callable[[Array], Array]]:

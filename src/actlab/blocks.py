@@ -66,6 +66,7 @@ def _default_threads() -> int:
 
 _num_threads: int | None = None
 _pool: ThreadPoolExecutor | None = None
+_pool_size = 0
 _pool_lock = threading.Lock()
 
 
@@ -93,12 +94,13 @@ def get_num_threads() -> int:
 
 
 def _executor(workers: int) -> ThreadPoolExecutor:
-    global _pool
+    global _pool, _pool_size
     with _pool_lock:
-        if _pool is None or _pool._max_workers < workers:  # grows, never shrinks
+        if _pool is None or _pool_size < workers:  # grows, never shrinks
             if _pool is not None:
-                _pool.shutdown(wait=False)
+                _pool.shutdown(wait=False)  # lets calls running on it finish
             _pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="actlab")
+            _pool_size = workers
         return _pool
 
 

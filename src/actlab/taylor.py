@@ -16,6 +16,7 @@ relative accuracy right down to the zero.
 from __future__ import annotations
 
 import functools
+import threading
 from typing import Any
 
 import mpmath
@@ -24,6 +25,9 @@ import sympy
 from actlab.formula import MPMATH_FUNCTIONS, X, parse
 
 Array = Any
+_MPMATH = threading.Lock()
+#: every ZeroPatch made (the catalogue's, at import): what taylor_table.py must hold
+INSTANCES: list[ZeroPatch] = []
 
 
 class ZeroPatch:
@@ -38,10 +42,31 @@ class ZeroPatch:
     def __init__(self, formula: str, order: int, guess: float, radius: float, terms: int) -> None:
         self.formula, self.order, self.guess = formula, order, guess
         self.radius, self.terms = radius, terms
+        INSTANCES.append(self)
+
+    def key(self) -> str:
+        """What the coefficients depend on: the key of the shipped table."""
+        return f"{self.formula} | d{self.order} | {self.guess!r} | {self.terms}"
 
     @functools.cached_property
     def coefficients(self) -> tuple[float, float, tuple[float, ...]]:
-        """(x0_hi, x0_lo, (c_1, c_2, ...)); c_0 = 0 by definition of x0."""
+        """(x0_hi, x0_lo, (c_1, c_2, ...)); c_0 = 0 by definition of x0.
+
+        From :mod:`actlab.taylor_table` when shipped there (tests/test_taylor_table.py
+        recomputes every entry), else computed with mpmath (0.2-0.7 s).
+        """
+        from actlab.taylor_table import COEFFICIENTS
+
+        shipped = COEFFICIENTS.get(self.key())
+        if shipped is not None:
+            return shipped
+        # NOTE: first use may happen in several of actlab.blocks' threads at once, and
+        # mpmath's working precision is global: one computation at a time.
+        with _MPMATH:
+            return self.compute()
+
+    def compute(self) -> tuple[float, float, tuple[float, ...]]:
+        """The coefficients from the formula, with mpmath at 60 digits."""
         expr = sympy.diff(parse(self.formula), X, self.order)
         g = sympy.lambdify(X, expr, modules=[MPMATH_FUNCTIONS, "mpmath"])
         with mpmath.workdps(60):
@@ -86,10 +111,38 @@ class ZeroPatch:
 
 class _Narrowed(ZeroPatch):
     def __init__(self, parent: ZeroPatch, radius: float, terms: int) -> None:
-        super().__init__(parent.formula, parent.order, parent.guess, radius, terms)
+        self.formula, self.order, self.guess = parent.formula, parent.order, parent.guess
+        self.radius, self.terms = radius, terms
         self.parent = parent
 
     @functools.cached_property
     def coefficients(self) -> tuple[float, float, tuple[float, ...]]:
         hi, lo, cs = self.parent.coefficients
         return hi, lo, cs[:self.terms]
+
+
+def table_source() -> str:
+    """The source of actlab/taylor_table.py, computed for every patch of the catalogue:
+    ``python -m actlab.taylor > src/actlab/taylor_table.py``."""
+    import actlab
+    from actlab import taylor  # this module, also when it runs as __main__
+
+    actlab.names()  # loads the catalogue, which makes the patches
+
+    lines = ['"""Taylor coefficients of the catalogue ZeroPatch instances, precomputed with',
+             "mpmath (``python -m actlab.taylor > src/actlab/taylor_table.py``; generated, do not",
+             'edit). tests/test_taylor_table.py recomputes every entry and fails if one differs."""',
+             "", "COEFFICIENTS: dict[str, tuple[float, float, tuple[float, ...]]] = {"]
+    for p in sorted(taylor.INSTANCES, key=lambda p: p.key()):
+        hi, lo, cs = p.compute()
+        lines.append(f"    {p.key()!r}: (")
+        lines.append(f"        {hi!r}, {lo!r}, (")
+        lines += [f"            {c!r}," for c in cs]
+        lines.append("        ),")
+        lines.append("    ),")
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(table_source(), end="")

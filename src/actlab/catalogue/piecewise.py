@@ -56,14 +56,16 @@ def _clip_block(x: np.ndarray, out: np.ndarray, lo: float, hi: float) -> None:
 def _leaky_block(x: np.ndarray, out: np.ndarray, alpha: float) -> None:
     # NOTE: where(x > 0, x, alpha x) = max(x, alpha x) for 0 < alpha <= 1 and min for
     # alpha > 1, including -0, +-inf and NaN (alpha = 0 fails at +inf: 0 * inf = NaN).
-    ax = np.multiply(x, alpha, dtype=np.float64)  # alpha*x rounded once, in float64
-    if 0.0 < alpha <= 1.0:
-        np.maximum(ax, x, out=ax)
-    elif alpha > 1.0:
-        np.minimum(ax, x, out=ax)
+    if not alpha > 0.0:
+        out[...] = _leaky(NUMPY, x.astype(np.float64), alpha)
+        return
+    # alpha*x rounded once, in float64: straight into out when that is float64 and does
+    # not hold x (which the max still reads)
+    if x.dtype == np.float64 and not np.may_share_memory(out, x):
+        ax = np.multiply(x, alpha, out=out)
     else:
-        ax = _leaky(NUMPY, x.astype(np.float64), alpha)
-    out[...] = ax
+        ax = np.multiply(x, alpha, dtype=np.float64)
+    (np.maximum if alpha <= 1.0 else np.minimum)(ax, x, out=out)
 
 
 def _leaky_backward(x: np.ndarray, g: np.ndarray, out: np.ndarray, alpha: float) -> None:
@@ -414,6 +416,12 @@ class HardSigmoid(Activation):
         return xp.clip(x + 3.0, 0.0, 6.0) / 6.0
 
     @staticmethod
+    def f_block(x: np.ndarray, out: np.ndarray) -> None:
+        t = np.add(x, 3.0, dtype=np.float64)  # f's operations, in place on one temporary
+        np.clip(t, 0.0, 6.0, out=t)
+        np.divide(t, 6.0, out=out)
+
+    @staticmethod
     def df(xp: Any, x: Array) -> Array:
         return _step(xp, xp.logical_and(x > -3.0, x < 3.0), x, 1.0 / 6.0)
 
@@ -537,6 +545,13 @@ class HardShrink(Activation):
     @staticmethod
     def f(xp: Any, x: Array, lambd: float) -> Array:
         return xp.where(xp.abs(x) <= lambd, 0.0, x)
+
+    @staticmethod
+    def f_block(x: np.ndarray, out: np.ndarray, lambd: float) -> None:
+        # NOTE: x * [|x| > lambd] is x or a signed zero (NaN stays NaN, inf is kept);
+        # + 0.0 turns the -0 of negative x into the +0 of the where() above.
+        np.multiply(x, np.abs(_exact_in(x, lambd)) > lambd, out=out)
+        np.add(out, 0.0, out=out)
 
     @staticmethod
     def backward_block(x: np.ndarray, g: np.ndarray, out: np.ndarray, lambd: float) -> None:

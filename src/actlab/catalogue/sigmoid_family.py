@@ -53,8 +53,7 @@ def sig_grad_tail(xp: Any, u: Array, u_lo: Array | float, factor: Array | float)
 
 def _sig_dd(xp: Any, u: Array, u_lo: Array | float) -> tuple[Array, Array, Array]:
     """sigma(u), sigma(-u), sigma'(u) at the double-double point u + u_lo."""
-    s, sm = xp.sigmoid(u), xp.sigmoid(-u)
-    d = sigmoid_grad(xp, u)
+    s, sm, d = xp.sigmoid_parts(u)
     if _exact(u_lo):
         return s, sm, d
     half_tanh = xp.tanh(0.5 * u)  # 1 - 2 sigma(u) = -tanh(u/2)
@@ -263,6 +262,17 @@ def _silu_f(xp: Any, x: Array, u: Array, u_lo: Array | float) -> Array:
     return xp.patch(value, u < -EXP_TAIL, lambda *a: exp_tail(xp, *a), u, u_lo, xc)
 
 
+def _silu_f32(x: Array) -> Array:
+    """silu for float16/32 inputs: x / (1 + e^-x); e^-x overflowing below x = -709 gives
+    -0 (float32 results are -0 there anyway); -inf is moved to -1e300 (not -inf/inf)."""
+    return np.maximum(x, -1e300) / (1.0 + np.exp(-x))
+
+
+def _silu_df32(xp: Any, x: Array) -> Array:
+    """silu' for float16/32 inputs, likewise; the zero at -1.2785 is still patched."""
+    return _SILU_D1_ZERO_32(xp, _silu_d1_32(x), x, 0.0)
+
+
 def _gate32(xp: Any, x: Array, beta: float) -> Array:
     """u = beta x for float16/32 inputs: its rounding (1e-16 relative, amplified by at
     most |u| ~ 100 where float32 results are nonzero) needs no double-double."""
@@ -311,8 +321,10 @@ class Swish(Activation):
         return _silu_f(xp, x, *_gate_arg(xp, x, beta))
 
     float32_kernels = MappingProxyType({
-        "f": lambda xp, x, beta: _silu_f(xp, x, _gate32(xp, x, beta), 0.0),
-        "df": lambda xp, x, beta: _silu_d1(xp, _gate32(xp, x, beta), 0.0, _SILU_D1_ZERO_32),
+        "f": lambda xp, x, beta: _silu_f32(x) if beta == 1.0 else _silu_f(
+            xp, x, _gate32(xp, x, beta), 0.0),
+        "df": lambda xp, x, beta: _silu_df32(xp, x) if beta == 1.0 else _silu_d1(
+            xp, _gate32(xp, x, beta), 0.0, _SILU_D1_ZERO_32),
     })
 
     @staticmethod
@@ -357,12 +369,9 @@ class SiLU(Activation):
     def f(xp: Any, x: Array) -> Array:
         return _silu_f(xp, x, x, 0.0)
 
-    # float16/32 inputs: x / (1 + e^-x), the overflow of e^-x below x = -709 giving -0
-    # (float32 results are -0 there anyway); -inf is moved to -1e300 (not -inf/inf).
-    # silu' = s (1 + x sigma(-x)) likewise, the zero at -1.2785 still patched.
     float32_kernels = MappingProxyType({
-        "f": lambda xp, x: np.maximum(x, -1e300) / (1.0 + np.exp(-x)),
-        "df": lambda xp, x: _SILU_D1_ZERO_32(xp, _silu_d1_32(x), x, 0.0),
+        "f": lambda xp, x: _silu_f32(x),
+        "df": lambda xp, x: _silu_df32(xp, x),
     })
 
     @staticmethod
