@@ -197,7 +197,9 @@ def test_float32_kernels_near_interior_zeros(name: str) -> None:
         grid = np.linspace(-8.0, 8.0, 16001)
         v = fn(grid)
         roots = grid[:-1][(np.sign(v[:-1]) * np.sign(v[1:])) < 0]
-        assert roots.size or order == 0
+        # f' of a monotonic f need not change sign: nothing to probe then (test_accuracy
+        # still checks those kernels on the standard grid)
+        assert roots.size or order == 0 or act.properties.monotonic
         xs = np.concatenate([
             np.float32(r) + np.arange(-64, 65, dtype=np.float32) * np.spacing(np.float32(r))
             for r in roots] + [np.zeros(0, np.float32)]).astype(np.float32)

@@ -8,9 +8,9 @@ for a < 0 as c / (sqrt(a^2 + c) - a) so nothing cancels.
 float16/32 inputs (``float32_kernels``): x^2 is exact in float64 and cannot overflow,
 so sqrt(x*x + c) replaces hypot (a scalar libm loop, ~15 ns per element) and ISRU
 needs no double-double. Each formula is then a few roundings of 2**-53, far inside
-float32's half ulp of 2**-24. Only f has such kernels: the same rewrites of f' would
-be as accurate, but tests/test_blocks.py requires a float32 f' kernel to have a zero
-to check (test_float32_kernels_near_interior_zeros), and these f' have none.
+float32's half ulp of 2**-24. f and f' both have such kernels (these f are monotonic:
+their f' has no interior zero for tests/test_blocks.py to probe; the standard grid of
+test_accuracy checks them).
 """
 
 from __future__ import annotations
@@ -140,6 +140,8 @@ class Squareplus(Activation):
     float32_kernels = MappingProxyType({
         "f": lambda xp, x, b: _squareplus_f(xp, x, _root32(x, b) if b <= _C32 else
                                             xp.hypot(x, math.sqrt(b)), b),
+        "df": lambda xp, x, b: _squareplus_df(xp, xc := xp.clip(x, -_X32, _X32), _root32(xc, b)
+                                              if b <= _C32 else xp.hypot(xc, math.sqrt(b)), b),
     })
 
 
@@ -179,6 +181,13 @@ def _isru_f32(xp: Any, x: Array, alpha: float, linear_right: bool = False) -> Ar
     return m / xp.sqrt(1.0 + y * y)
 
 
+def _isru_df32(xp: Any, x: Array, alpha: float) -> Array:
+    """(1 + alpha x^2)^(-3/2) for float16/32 inputs (x*x exact). Overflow of s or of
+    s sqrt(s) gives 0, right: the value is then below 1e-307, 0 in float32."""
+    s = 1.0 + (x * x if alpha == 1.0 else alpha * (x * x))
+    return 1.0 / (s * xp.sqrt(s))
+
+
 def _isru_d2f(xp: Any, x: Array, alpha: float) -> Array:
     s = _isru_s(xp, x, alpha)
     xs = xp.where(xp.isinf(s), 0.0, x)  # beyond overflow of s the value is 0 (underflow)
@@ -209,7 +218,7 @@ class ISRU(Activation):
     f = staticmethod(_isru_f)
     df = staticmethod(_isru_df)
     d2f = staticmethod(_isru_d2f)
-    float32_kernels = MappingProxyType({"f": _isru_f32})
+    float32_kernels = MappingProxyType({"f": _isru_f32, "df": _isru_df32})
 
 
 @register
@@ -250,6 +259,7 @@ class ISRLU(Activation):
 
     float32_kernels = MappingProxyType({
         "f": lambda xp, x, alpha: _isru_f32(xp, x, alpha, linear_right=True),
+        "df": lambda xp, x, alpha: _isru_df32(xp, xp.minimum(x, 0.0), alpha),
     })
 
 
@@ -259,6 +269,10 @@ def _bent_f(x: Array, xc: Array, h: Array) -> Array:
     # NOTE: xc, not x, in (x/2) t: at x = -inf that would be -inf + inf. (x (1 + t/2)
     # also avoids it, but rounds worse: up to 2 ulp where this stays within 1.)
     return x + (0.5 * xc) * (xc / (h + 1.0))
+
+
+def _bent_df32(xc: Array) -> Array:
+    return 1.0 + 0.5 * (xc / _root32(xc, 1.0))
 
 
 @register
@@ -299,4 +313,5 @@ class BentIdentity(Activation):
 
     float32_kernels = MappingProxyType({
         "f": lambda xp, x: _bent_f(x, xc := xp.clip(x, -_X32, _X32), _root32(xc, 1.0)),
+        "df": lambda xp, x: _bent_df32(xp.clip(x, -_X32, _X32)),
     })
