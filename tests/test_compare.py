@@ -184,3 +184,19 @@ def test_lower_is_better_metric_and_formula_activations_in_workers(moons) -> Non
     assert board["activation"].iloc[0] == c.best and tied["log_loss"].is_monotonic_increasing
     assert c.best in c.tied and c.recommendation.startswith(c.tied[0])
     assert set(board["activation"]) == {"relu", "x*tanh(softplus(x))", "leaky_relu"}
+
+
+def test_a_diverged_fold_counts_as_the_worst_score() -> None:
+    from actlab.comparison.runner import RunState
+
+    settings = Settings(task="regression", cv=2, repeats=1)
+    state = RunState(["a", "b"])
+    fold = {"r2": 0.5, "epochs": 3, "seconds": 0.1, "diverged": False, "loss_curve": [1.0, 0.5, 0.4],
+            "diagnostics": None}
+    state.results = {"a": {(0, 0): {**fold, "rmse": 1.0}, (0, 1): {**fold, "rmse": 1.2}},
+                     "b": {(0, 0): {**fold, "rmse": 0.9}, (0, 1): {**fold, "rmse": float("nan"),
+                                                                   "diverged": True}}}
+    c = Comparison(settings, state, {"a": "exp", "b": "exp"})
+    assert c.scores("b").tolist() == [0.9, 1.2]  # the worst rmse any activation got
+    board = c.leaderboard.set_index("activation")  # finite statistics, no warning
+    assert board.loc["b", "diverged"] == 1 and np.isfinite(board["std"]).all()

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 import actlab
-from actlab.comparison.runner import RunState, Settings, _worst
+from actlab.comparison.runner import RunState, Settings, fill_diverged, scores
 from actlab.comparison.statistics import Row, leaderboard, recommendation
 
 
@@ -62,12 +62,18 @@ class Comparison:
         return [a for a in self.state.labels if len(self.state.results[a]) == self.n_folds]
 
     def scores(self, label: str, metric: str | None = None) -> np.ndarray:
-        """Per-fold test scores of ``label`` in fold order; a diverged fold (NaN) counts as
-        the worst possible score."""
+        """Per-fold test scores of ``label`` in fold order; for the ranking metric a diverged
+        fold (NaN) counts as the worst score of the comparison (see :func:`fill_diverged`)."""
         metric = metric or self.settings.metric
-        res = self.state.results[label]
-        v = np.array([float(res[k][metric]) for k in sorted(res)])
-        return np.where(np.isfinite(v), v, _worst(self.settings)) if metric == self.settings.metric else v
+        if metric != self.settings.metric:
+            res = self.state.results[label]
+            return np.array([float(res[k][metric]) for k in sorted(res)])
+        return np.array(self._filled[label])
+
+    @cached_property
+    def _filled(self) -> dict[str, list[float]]:
+        return fill_diverged(scores(self.state, self.state.labels, self.settings.metric),
+                             self.settings)
 
     @cached_property
     def rows(self) -> list[Row]:

@@ -121,6 +121,7 @@ class Settings:
     def higher_is_better(self) -> bool:
         return HIGHER_IS_BETTER[self.metric]
 
+
     def results_config(self) -> dict[str, Any]:
         """The settings that change a fold's numbers (racing and the metric do not, so a
         raced and an unraced run share their folds)."""
@@ -527,21 +528,28 @@ def scores(state: RunState, labels: Iterable[str], metric: str, repeats: int | N
     return out
 
 
+def fill_diverged(scores: dict[str, list[float]], settings: Settings) -> dict[str, list[float]]:
+    """Scores with each diverged fold (NaN) replaced by the worst score any activation got
+    on any fold (0 for accuracy): a diverged fold ranks last, yet stays a number the
+    paired test can use (an infinite one would make the variance infinite, t = 0 and the
+    diverged activation "tied")."""
+    finite = [x for v in scores.values() for x in v if np.isfinite(x)]
+    if settings.metric == "accuracy" or not finite:
+        worst = 0.0 if settings.higher_is_better else math.inf
+    else:
+        worst = min(finite) if settings.higher_is_better else max(finite)
+    return {k: [x if np.isfinite(x) else worst for x in v] for k, v in scores.items()}
+
+
 def _race(state: RunState, alive: list[str], settings: Settings, repeat: int) -> list[Dropped]:
     if len(alive) < 2:
         return []
-    s = scores(state, alive, settings.metric, repeats=repeat + 1)
-    if any(not np.isfinite(v).all() for v in s.values()):
-        s = {k: [x if np.isfinite(x) else _worst(settings) for x in v] for k, v in s.items()}
+    s = fill_diverged(scores(state, alive, settings.metric, repeats=repeat + 1), settings)
     rows = leaderboard(s, n_splits=settings.cv, costs={}, alpha=settings.race_alpha,
                        higher_is_better=settings.higher_is_better)
     return [Dropped(r.activation, repeat, float(r.p_vs_best), r.mean) for r in rows
             if r.p_vs_best is not None and r.p_vs_best < settings.race_alpha]
 
-
-def _worst(settings: Settings) -> float:
-    # a diverged fold (NaN metric) counts as the worst possible score
-    return {"accuracy": 0.0, "r2": -1e300, "log_loss": 1e300, "rmse": 1e300}[settings.metric]
 
 
 def _choice(name: str, value: Any, allowed: Sequence[str]) -> None:
