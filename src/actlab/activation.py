@@ -269,7 +269,7 @@ class Activation:
         blocks.run(lambda s, e: _block(kernel, fast, params, xf[s:e],
                                        None if gf is None else gf[s:e], df[s:e]),
                    x.size, lambda: backend.NUMPY.errstate(self.quiet),
-                   blocks.BLOCK * (4 if fast is not None else 1))
+                   blocks.BLOCK * (blocks.FAST_BLOCKS if fast is not None else 1))
         return dst
 
 

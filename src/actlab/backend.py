@@ -40,6 +40,41 @@ def _bits64(v: Any, shape: tuple[int, ...]) -> Any:
     return None
 
 
+def _clippable(x: Array, c: Any) -> bool:
+    """True if np.maximum/np.minimum(x, c) may be computed by :func:`_clip_at`: x a float64
+    array of at least _BLEND elements, c a finite number that is not -0."""
+    return (type(x) is np.ndarray and x.dtype == np.float64 and x.size >= _BLEND
+            and type(c) is float and math.isfinite(c) and math.copysign(1.0, c) > 0.0)
+
+
+def _clip_at(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """np.maximum(x, lo) (hi = inf) or np.minimum(x, hi) (lo = -inf), the same bits.
+
+    NOTE: with a number as second operand np.maximum/np.minimum run a scalar loop
+    (NumPy 2.4: ~0.45 ns per element on a 32k float64 block, against ~0.2 for np.clip's
+    SIMD loop). The two agree except on zeros of opposite sign, where np.maximum and
+    np.minimum return c and np.clip's choice is unspecified; for c = +0 adding +0 turns
+    every zero into +0, which is what np.maximum/np.minimum give, and c = -0 is not
+    taken (_clippable). Other numbers tie only with themselves.
+    """
+    r = np.clip(x, lo, hi)
+    if lo == 0.0 or hi == 0.0:
+        np.add(r, 0.0, out=r)
+    return r
+
+
+def _gated(e: Array, x: Array, side: Any) -> Array:
+    """e^min(x, 0) (side = np.greater_equal) or e^-max(x, 0) (np.less_equal) from
+    e = e^-|x|, the same values: e where the exponent is -|x|, else e^0 = 1, which is
+    max(e, 1) as e <= 1 (and max(e, 0) = e on the other side; NaN stays NaN).
+
+    NOTE: a second exp costs ~0.5 ns per element, this ~0.2 (the comparison is written
+    as 0.0/1.0 straight into a float64 array, then one SIMD maximum of two arrays).
+    """
+    step = side(x, 0.0, out=np.empty(np.shape(x)))
+    return np.maximum(step, e, out=step)
+
+
 class NumpyOps:
     """NumPy (+ SciPy ufuncs) namespace."""
 
@@ -58,8 +93,6 @@ class NumpyOps:
     abs = staticmethod(np.abs)
     sign = staticmethod(np.sign)
     copysign = staticmethod(np.copysign)
-    maximum = staticmethod(np.maximum)
-    minimum = staticmethod(np.minimum)
     isnan = staticmethod(np.isnan)
     isinf = staticmethod(np.isinf)
     isfinite = staticmethod(np.isfinite)
@@ -67,10 +100,20 @@ class NumpyOps:
     logical_or = staticmethod(np.logical_or)
 
     @staticmethod
+    def maximum(x: Array, c: Array | float) -> Array:
+        """np.maximum(x, c), bit for bit; faster where c is a number (see _clip_at)."""
+        return _clip_at(x, c, np.inf) if _clippable(x, c) else np.maximum(x, c)
+
+    @staticmethod
+    def minimum(x: Array, c: Array | float) -> Array:
+        """np.minimum(x, c), bit for bit; faster where c is a number (see _clip_at)."""
+        return _clip_at(x, -np.inf, c) if _clippable(x, c) else np.minimum(x, c)
+
+    @staticmethod
     def log_sigmoid(x: Array) -> Array:
         # -softplus(-x), as the softplus kernel computes it (the same accuracy): SciPy's
         # log_expit is a scalar loop, ~18 ns per element against ~4 for this.
-        return np.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))
+        return NumpyOps.minimum(x, 0.0) - np.log1p(np.exp(-np.abs(x)))
 
     @staticmethod
     def sigmoid(x: Array) -> Array:
@@ -78,7 +121,8 @@ class NumpyOps:
         # overflow and no branch; e^x is never flushed (SciPy's expit flushes to 0 below
         # x = -709.8). NumPy's vectorised exp makes this ~1.5x faster than expit's scalar
         # loop; error <= 1 ulp (exp) + 0.5 (sum) + 0.5 (quotient).
-        return np.exp(np.minimum(x, 0.0)) / (1.0 + np.exp(-np.abs(x)))
+        e = np.exp(-np.abs(x))
+        return _gated(e, x, np.greater_equal) / (1.0 + e)
 
     @staticmethod
     def where(cond: Array, a: Array | float, b: Array | float) -> Array:
@@ -108,7 +152,7 @@ class NumpyOps:
         three exps instead of five."""
         e = np.exp(-np.abs(x))
         t = 1.0 + e
-        return np.exp(np.minimum(x, 0.0)) / t, np.exp(-np.maximum(x, 0.0)) / t, e / t / t
+        return _gated(e, x, np.greater_equal) / t, _gated(e, x, np.less_equal) / t, e / t / t
 
     @staticmethod
     def clip(x: Array, lo: float, hi: float) -> Array:
@@ -314,8 +358,11 @@ def scaled_exp_neg(xp: Any, p: Array, e: Array, factor: Array | float) -> Array:
     h = exp(-p/2), so the only rounding into the subnormal range is the last one.
     """
     direct = factor * (xp.exp(-p) * (1.0 - e))
-    h = xp.exp(-0.5 * p)
-    return xp.where(p > 700.0, (factor * (1.0 - e) * h) * h, direct)
+
+    def tiny(p: Array, e: Array | float, factor: Array | float) -> Array:
+        h = xp.exp(-0.5 * p)
+        return (factor * (1.0 - e) * h) * h
+    return xp.patch(direct, p > 700.0, tiny, p, e, factor)
 
 
 def const_like(xp: Any, x: Array, value: float) -> Array:

@@ -28,15 +28,23 @@ from typing import Any
 
 import numpy as np
 
-#: Elements per block: 32k float64 = 256 kB per temporary, so the handful of live
-#: temporaries of a kernel fit in a 2 MB L2 cache. Measured on 2**24 elements: 4k-16k
-#: blocks pay per-block Python overhead (every ufunc call), 64k overflows L2.
-BLOCK = 32768
+#: Elements per block: 16k float64 = 128 kB per temporary. NOTE: not above 16k. glibc's
+#: malloc serves 128 kB from the heap, but larger temporaries of a kernel with many of
+#: them (mish, gaussian, the double-double ones) are unmapped or trimmed when freed and
+#: page-faulted back on the next block: measured per element, one thread, 16k vs 32k
+#: blocks: float64 mish f 8.3 vs 34 ns, gaussian 12 vs 38-48, float32 gelu_tanh g*f' 12
+#: vs 74; cheap kernels (sigmoid, tanh, elu) differ by < 5%. Below 16k the per-ufunc
+#: Python overhead (~1 us a call) starts to show (sigmoid: +15% at 8k, +45% at 4k).
+BLOCK = 16384
+#: Entries with exact fast paths (f_block/backward_block) make few temporaries, mostly
+#: in the input dtype: they run in blocks this many times larger (64k elements;
+#: measured per element, one thread: leaky_relu float32 f 0.69 ns at 64k, 1.31 at 128k,
+#: where its float64 temporary reaches 1 MB; relu6/hardtanh g*f' float64 0.74 vs 1.05).
+FAST_BLOCKS = 4
 #: Arrays up to this size are evaluated in one call on the calling thread: below it,
-#: handing blocks to other threads costs more than it saves. NOTE: not above BLOCK. A
-#: 64k-element direct call makes 512 kB temporaries, which glibc's malloc returns to the
-#: system and faults back in on every call: measured on float32 (5, 200, 64) arrays,
-#: sigmoid g*f' 752 us with DIRECT = 2 * BLOCK, 266 us with DIRECT = BLOCK.
+#: handing blocks to other threads costs more than it saves. NOTE: not above BLOCK, for
+#: the same page faults (a 64k-element direct call measured: sigmoid g*f' on float32
+#: (5, 200, 64) arrays 752 us with DIRECT = 64k, 266 us with 32k).
 DIRECT = BLOCK
 
 _ENV = "ACTLAB_NUM_THREADS"

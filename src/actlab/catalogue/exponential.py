@@ -20,9 +20,12 @@ def _elu(xp: Any, x: Array, alpha: float, scale: float = 1.0) -> Array:
     neg = alpha * xp.expm1(xp.minimum(x, 0.0))
     if alpha > 0.0 and xp.name == "numpy":
         # NOTE: where(x > 0, x, neg) without a select (~2 ns/element): one of max(x, 0)
-        # and neg is exactly 0 (expm1(0) = 0), and copysign restores the sign the sum
-        # loses: f(-0) = alpha expm1(-0) = -0, as is a neg that underflows.
-        value = xp.copysign(xp.maximum(x, 0.0) + neg, x)
+        # and neg is exactly 0 (expm1(0) = 0), so their sum is f, except for the sign of
+        # a zero: f(-0) = alpha expm1(-0) = -0, as is a neg that underflows, but the sum
+        # is +0. Only zeros take x's sign (np.copysign on the whole block costs ~0.5 ns
+        # per element, as much as the rest of f).
+        value = xp.maximum(x, 0.0) + neg
+        value = xp.patch(value, value == 0.0, xp.copysign, value, x)
         return value if scale == 1.0 else scale * value
     return xp.where(x > 0, x, neg) if scale == 1.0 else xp.where(x > 0, scale * x, scale * neg)
 

@@ -266,3 +266,15 @@ class Gaussian(Activation):
         xc = xp.clip(x, -40.0, 40.0)
         p, e = two_square(xp, xc)
         return _gauss(xp, xc, 4.0 * ((p - 0.5) + e))
+
+    # float16/32 inputs: x^2 is exact in float64, so exp(-x^2) needs no double-double
+    # (x^2 of a float32 never overflows; +-inf and x^2 > 745 give exp = 0).
+    float32_kernels = MappingProxyType({
+        "f": lambda xp, x: np.exp(-(x * x)),
+        "df": lambda xp, x: _gauss32_grad(np.clip(x, -40.0, 40.0)),
+    })
+
+
+def _gauss32_grad(xc: Array) -> Array:
+    """-2x e^{-x^2} for float32-valued x clipped to +-40 (e^-1600 = 0: no inf * 0)."""
+    return (-2.0 * xc) * np.exp(-(xc * xc))

@@ -463,9 +463,34 @@ class HardSwish(Activation):
         return xp.maximum(x, -1e300) * xp.clip(x + 3.0, 0.0, 6.0) / 6.0  # -inf * 0 -> -0
 
     @staticmethod
+    def f_block(x: np.ndarray, out: np.ndarray) -> None:
+        # f's operations in float64 on two temporaries; x is clipped at -4 instead of
+        # -1e300 (any x < -3 gives x * 0 = -0, and np.clip is a SIMD loop where
+        # np.maximum with a number is not)
+        xm = np.clip(x, -4.0, np.inf, dtype=np.float64)
+        t = np.add(xm, 3.0)
+        np.clip(t, 0.0, 6.0, out=t)
+        np.multiply(t, xm, out=t)
+        np.divide(t, 6.0, out=out)
+
+    @staticmethod
     def df(xp: Any, x: Array) -> Array:
         mid = (2.0 * x + 3.0) / 6.0
         return xp.where(x < -3.0, 0.0, xp.where(x <= 3.0, mid, const_like(xp, x, 1.0)))
+
+    @staticmethod
+    def backward_block(x: np.ndarray, g: np.ndarray, out: np.ndarray) -> None:
+        # df without selects: mid [-3 <= x <= 3] + [x > 3], the same values (mid on a
+        # clipped x, so +-inf give 0 * finite; the -0 that x < -3 gives becomes +0 when
+        # [x > 3] = 0 is added; NaN stays NaN, as in df).
+        s = np.clip(x, -4.0, 4.0, dtype=np.float64)
+        np.multiply(s, 2.0, out=s)
+        np.add(s, 3.0, out=s)
+        np.divide(s, 6.0, out=s)
+        np.multiply(s, (x >= -3.0) & (x <= 3.0), out=s)
+        np.add(s, x > 3.0, out=s)
+        np.multiply(s, g, out=s)
+        out[...] = s
 
     @staticmethod
     def d2f(xp: Any, x: Array) -> Array:

@@ -383,17 +383,20 @@ class SiLU(Activation):
         return _silu_d2(xp, x, 0.0)
 
 
-def _mish_parts(xp: Any, x: Array) -> tuple[Array, Array]:
+def _mish_parts(xp: Any, x: Array, with_q: bool = True) -> tuple[Array, Array | None]:
     """t = tanh(softplus(x)) and q = sech^2(softplus(x)), without cancellation.
 
     With n = e^x (e^x + 2): t = n/(n+2) and q = 4(n+1)/(n+2)^2. For x >= 0 both are
-    rewritten in e = exp(-x) (no overflow), for x < 0 in e = exp(x).
+    rewritten in e = exp(-x) (no overflow), for x < 0 in e = exp(x). ``with_q=False``
+    (f needs t only): q is None.
     """
     neg = x < 0
     e = xp.exp(-xp.abs(x))
     den_pos = 1.0 + 2.0 * e * (1.0 + e)  # (n + 2) e^2 for x >= 0
     den_neg = 2.0 + e * (e + 2.0)  # n + 2 for x < 0
     t = xp.where(neg, e * (e + 2.0) / den_neg, (1.0 + 2.0 * e) / den_pos)
+    if not with_q:
+        return t, None
     one_e = 1.0 + e
     q = xp.where(neg, 4.0 * (one_e / den_neg) * (one_e / den_neg),
                  4.0 * (e * one_e / den_pos) * (e * one_e / den_pos))
@@ -449,7 +452,7 @@ class Mish(Activation):
 
     @staticmethod
     def f(xp: Any, x: Array) -> Array:
-        value = xp.maximum(x, -1e300) * _mish_parts(xp, x)[0]  # -inf * 0 -> -0
+        value = xp.maximum(x, -1e300) * _mish_parts(xp, x, with_q=False)[0]  # -inf * 0 -> -0
         return xp.patch(value, x < -EXP_TAIL, lambda x: exp_tail(xp, x, 0.0, xp.maximum(x, -800.0)),
                         x)
 
@@ -481,14 +484,17 @@ class Mish(Activation):
 
 
 # Lambert's continued fraction tanh x = x / (1 + K), K = x^2/(3 + x^2/(5 + ...)),
-# gives x - tanh x = x K / (1 + K) with no subtraction; 16 levels reach 2**-60 for |x| < 2.
-_CF_LEVELS = 16
+# gives x - tanh x = x K / (1 + K) with no subtraction. Truncated after n levels, its
+# relative error for |x| <= 2 is (mpmath) 2e-12 for n = 8, 1e-18 for 11, 6e-21 for 12:
+# 12 levels for float64, 8 for float16/32 results.
+_CF_LEVELS = 12
+_CF_LEVELS_32 = 8
 
 
-def _tanhshrink_small(xp: Any, x: Array) -> Array:
+def _tanhshrink_small(xp: Any, x: Array, levels: int = _CF_LEVELS) -> Array:
     x2 = x * x
-    t = 2.0 * _CF_LEVELS + 1.0
-    for k in range(_CF_LEVELS - 1, 0, -1):
+    t = 2.0 * levels + 1.0
+    for k in range(levels - 1, 0, -1):
         t = (2.0 * k + 1.0) + x2 / t
     k_ = x2 / t
     return x * (k_ / (1.0 + k_))
@@ -520,6 +526,11 @@ class TanhShrink(Activation):
     def f(xp: Any, x: Array) -> Array:
         return xp.patch(x - xp.tanh(x), xp.abs(x) < 2.0, _tanhshrink_small_fn(xp), x)
 
+    float32_kernels = MappingProxyType({
+        "f": lambda xp, x: xp.patch(x - np.tanh(x), np.abs(x) < 2.0,
+                                    _tanhshrink_small_fn(xp, _CF_LEVELS_32), x),
+    })
+
     @staticmethod
     def df(xp: Any, x: Array) -> Array:
         t = xp.tanh(x)
@@ -530,5 +541,5 @@ class TanhShrink(Activation):
         return 8.0 * xp.tanh(x) * sigmoid_grad(xp, 2.0 * x)
 
 
-def _tanhshrink_small_fn(xp: Any) -> Any:
-    return lambda v: _tanhshrink_small(xp, v)
+def _tanhshrink_small_fn(xp: Any, levels: int = _CF_LEVELS) -> Any:
+    return lambda v: _tanhshrink_small(xp, v, levels)
