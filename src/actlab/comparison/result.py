@@ -134,7 +134,7 @@ class Comparison:
         return pd.DataFrame.from_records(records)
 
     def _extras(self, label: str, other: str) -> dict[str, Any]:
-        res = list(self.state.results[label].values())
+        res = self._in_fold_order(label)
         diag = [r["diagnostics"] for r in res if r.get("diagnostics")]
         ratios = [d["grad_ratio"] for d in diag if d["grad_ratio"] is not None]
         return {
@@ -167,9 +167,16 @@ class Comparison:
                                 "grad_ratio": diag["grad_ratio"]})
         return pd.DataFrame.from_records(records)
 
+    def _in_fold_order(self, label: str) -> list[dict[str, Any]]:
+        """The fold results of ``label`` by (repeat, fold). NOTE: the store's order is the
+        order folds finished in, which resuming changes; a mean summed in another order
+        can differ in the last bit, and a resumed run must give the same numbers."""
+        res = self.state.results[label]
+        return [res[k] for k in sorted(res)]
+
     def learning_curve(self, label: str) -> np.ndarray:
         """Mean training loss per epoch over the folds (a stopped fold keeps its last loss)."""
-        curves = [r["loss_curve"] for r in self.state.results[label].values()]
+        curves = [r["loss_curve"] for r in self._in_fold_order(label)]
         n = max(len(c) for c in curves)
         padded = np.array([c + [c[-1]] * (n - len(c)) for c in curves], dtype=np.float64)
         return np.nanmean(np.where(np.isfinite(padded), padded, np.nan), axis=0)
