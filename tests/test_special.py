@@ -124,3 +124,18 @@ def test_shapes(backend: str) -> None:
         flat = _run(backend, name, x.ravel())
         np.testing.assert_array_equal(_run(backend, name, x), flat.reshape(x.shape))
         np.testing.assert_array_equal(_run(backend, name, np.array(x[1, 2, 3])), flat[-1])
+
+
+def test_numpy_ndtr_takes_the_bits_of_the_formulas_for_negative_x() -> None:
+    """On NumPy, ndtr groups x < 0 by range before forming its argument (_ndtr_numpy):
+    every x, the range edges and their neighbours included, must get _ndtr's bits."""
+    edges = [special._X_MID, special._X_TAIL, special._X_FAR, -special._T_MAX, -38.5]
+    near = [np.nextafter(e, d) for e in edges for d in (-np.inf, np.inf)]
+    rng = np.random.default_rng(5)
+    x = np.concatenate([edges, near, rng.normal(0.0, 3.0, 5000), rng.uniform(-60.0, 0.0, 5000),
+                        [-np.inf, -1e308, -5e-324, -0.0]])
+    x = -np.abs(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(special.ndtr(NUMPY, x).view(np.int64),
+                                      special._ndtr(NUMPY, x).view(np.int64))

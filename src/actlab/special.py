@@ -11,6 +11,8 @@ Every kernel takes ``(xp, x)`` with ``x`` a float64 array and returns a float64 
 fdlibm's scalar ``if`` ladder on |x| becomes one :meth:`patch` per range: each range's
 formula only ever sees arguments from its own range, so no branch can overflow, divide
 by zero or make a NaN that is thrown away later (tests run with warnings as errors).
+On NumPy, ``ndtr`` (the float64 GELU's cost) instead groups x by range once and runs
+each formula on a contiguous slice (:func:`_ndtr_numpy`), with the same bits.
 
 The fdlibm code carries the following notice, which must be preserved:
 
@@ -31,7 +33,7 @@ from typing import Any
 import numpy as np
 import scipy.special as sc
 
-from actlab.backend import split_constant, two_prod, two_sum
+from actlab.backend import _SPLIT, NUMPY, split_constant, two_prod, two_sum
 
 Array = Any
 
@@ -148,19 +150,43 @@ _LOG2_128_HI, _LOG2_128_LO = _log2_128()
 
 def _horner(x: Array, c: tuple[float, ...]) -> Array:
     """c[0] + x*(c[1] + x*(...)): the same operations, in the same order, as fdlibm."""
-    r = c[-1]
-    for ck in reversed(c[:-1]):
-        r = ck + x * r
+    r = c[-2] + x * c[-1]
+    for ck in reversed(c[:-2]):
+        # in place (the same operations): each step would otherwise allocate two arrays
+        r *= x
+        r += ck
     return r
 
 
-def _div(xp: Any, n: Array, d: Array) -> tuple[Array, Array]:
+def _halves(a: Any) -> tuple[Any, Any]:
+    """Veltkamp's split a = hi + lo, each half with at most 26 significant bits."""
+    hi = _SPLIT * a
+    hi -= hi - a  # c - (c - a), c = SPLIT * a, in place
+    return hi, a - hi
+
+
+def _two_prod_finite(a: Array, b: Array) -> tuple[Array, Array]:
+    """(p, e) with p = fl(a*b) and a*b = p + e exactly (Dekker), for finite a, b and
+    a*b below 2**996 in magnitude. backend.two_prod also handles huge and non-finite
+    factors, with three selects that every caller here would pay for nothing."""
+    p = a * b
+    ah, al = _halves(a)
+    bh, bl = _halves(b)
+    e = ah * bh  # ((ah*bh - p) + ah*bl + al*bh) + al*bl, accumulated in place
+    e -= p
+    e += ah * bl
+    e += al * bh
+    e += al * bl
+    return p, e
+
+
+def _div(n: Array, d: Array) -> tuple[Array, Array]:
     """(q, ql) with q + ql = n/d to about 2**-104: q = fl(n/d) plus its remainder / d.
 
     n - fl(q*d) is exact (Sterbenz), so only the tiny rounding of ql remains.
     """
     q = n / d
-    p, p_err = two_prod(xp, q, d)
+    p, p_err = _two_prod_finite(q, d)
     return q, ((n - p) - p_err) / d
 
 
@@ -171,7 +197,8 @@ def _erfc_small(xp: Any, x: Array, corr: Any = 0.0) -> Array:
     For x >= 1/2 that sum is rounded to the ulp of up to 0.27 while erfc is down to
     0.23 (half that ulp): 2 ulp. (1 - x) - x*R is exact up to the last subtraction.
     """
-    r = x * (_horner(x * x, _PP) / _horner(x * x, _QQ)) + corr
+    z = x * x
+    r = x * (_horner(z, _PP) / _horner(z, _QQ)) + corr
     return xp.where(x < 0.25, 1.0 - (x + r),
                     xp.where(x < 0.5, 0.5 - (r + (x - 0.5)), (1.0 - x) - r))
 
@@ -184,14 +211,25 @@ def _erfc_mid(xp: Any, x: Array, a: Array, corr: Any = 0.0) -> Array:
     to an ulp. Here P/Q = q + ql (_div) and (1 - erx) - q = hi + lo (two_sum) exactly.
     """
     s = a - 1.0
-    q, ql = _div(xp, _horner(s, _PA), _horner(s, _QA))
+    q, ql = _div(_horner(s, _PA), _horner(s, _QA))
     hi, lo = two_sum(1.0 - _ERX, -q)
     return xp.where(x > 0, hi + (lo - (ql + corr)), 1.0 + ((_ERX + q) + (ql - corr)))
 
 
+def _rs_near(s: Array) -> Array:
+    """R/S(s), s = 1/a^2, of fdlibm's erfc tail on 1.25 <= a < 1/0.35."""
+    return _horner(s, _RA) / _horner(s, _SA)
+
+
+def _rs_far(s: Array) -> Array:
+    """R/S(s), s = 1/a^2, of fdlibm's erfc tail on 1/0.35 <= a < 28."""
+    return _horner(s, _RB) / _horner(s, _SB)
+
+
 def _tail(xp: Any, a: Array, scale: float = 1.0, d: Array | None = None,
-          refine: bool = True) -> Array:
-    """scale * erfc(a + d) for 1.25 <= a < 28, d = O(ulp(a)) (default 0).
+          refine: bool = True, rs: Array | None = None) -> Array:
+    """scale * erfc(a + d) for 1.25 <= a < 28, d = O(ulp(a)) (default 0); ``rs``:
+    R/S(1/a^2) if the caller has it (_ndtr_numpy evaluates it per range), else computed.
 
     fdlibm: erfc(a) = exp(-a^2 - 0.5625 + R/S) / a. Rounding a*a would cost a^2 ulps
     (up to 800), so fdlibm writes a = z + (a - z), z = a with its low 32 bits cleared:
@@ -207,20 +245,21 @@ def _tail(xp: Any, a: Array, scale: float = 1.0, d: Array | None = None,
                         = log erfc(a) - d * (2/sqrt(pi)) a exp(0.5625 - R/S),
     i.e. it is added to hl. ``scale`` must be a power of two (it divides a exactly).
     """
-    s = 1.0 / (a * a)
-    near = a < _RS_SPLIT
-    rs = xp.patch(xp.full_like(a, 0.0), near, lambda s: _horner(s, _RA) / _horner(s, _SA), s)
-    rs = xp.patch(rs, ~near, lambda s: _horner(s, _RB) / _horner(s, _SB), s)
+    if rs is None:
+        s = 1.0 / (a * a)
+        near = a < _RS_SPLIT
+        rs = xp.patch(xp.patch(xp.full_like(a, 0.0), near, _rs_near, s), ~near, _rs_far, s)
     z = xp.clear_low_bits(a, 32)
     # exp(h + hl) is computed as 2**-128 exp(h + hl + 128 log 2): exp then never returns
     # a subnormal (implementations differ there), Dekker's products in _div stay normal,
     # and the final scaling is the only rounding of subnormal results.
     h, hl = two_sum((-z * z - 0.5625) + _LOG2_128_HI, (z - a) * (z + a) + rs)
-    hl = hl + _LOG2_128_LO
+    del z  # in place from here on: a smaller peak heap (see _ndtr_numpy)
+    hl += _LOG2_128_LO
     if d is not None:
-        hl = hl - d * (_TWO_OVER_SQRT_PI * a * xp.exp(0.5625 - rs))
+        hl -= d * (_TWO_OVER_SQRT_PI * a * xp.exp(0.5625 - rs))
     if refine:
-        q, ql = _div(xp, xp.exp(h), a / scale)
+        q, ql = _div(xp.exp(h), a / scale)
         return (q + (ql + q * hl)) * 2.0**-128
     q = xp.exp(h) / (a / scale)
     return (q + q * hl) * 2.0**-128
@@ -289,12 +328,83 @@ def ndtr(xp: Any, x: Array) -> Array:
     On NumPy, x >= 0 comes from SciPy's ndtr: there Phi >= 1/2 is 1 - erfc/2 or
     1/2 + erf/2, whose errors stay below an ulp of the result (SciPy is ~1000 ulp off
     only in the left tail, where erfc's argument rounding is amplified); one scalar-loop
-    call (~14 ns per element) against ~140 ns for the formulas of _ndtr, which then run
-    on x < 0 only. tests/test_special.py checks the result on both sides.
+    call (~11 ns per element) is cheaper than the formulas of _ndtr, which x < 0 gets
+    from :func:`_ndtr_numpy` (the same formulas and bits, ranges grouped once).
+    tests/test_special.py checks the result on both sides.
     """
     if xp.name == "numpy":
-        return xp.patch(np.asarray(sc.ndtr(x)), x < 0, lambda x: _ndtr(xp, x), x)
+        return _ndtr_numpy(np.asarray(x))
     return _ndtr(xp, x)
+
+
+def _least_t(e: float) -> float:
+    """The least double t with fl(t * c_hi) >= e (c_hi = 1/sqrt(2) rounded), so that
+    x <= -t selects the x whose yh = fl(-x * c_hi) of _ndtr is >= e, bit for bit."""
+    c = _INV_SQRT2[0]
+    t = e / c
+    while t * c >= e:
+        t = float(np.nextafter(t, 0.0))
+    while t * c < e:
+        t = float(np.nextafter(t, np.inf))
+    return t
+
+
+# _ndtr's ranges of yh as ranges of x (x <= edge), for grouping x before computing yh
+_X_MID, _X_TAIL, _X_FAR = (-_least_t(e) for e in (_SMALL, _MID, _RS_SPLIT))
+_T_MAX = 39.0  # Phi(-39) = 5e-333 rounds to 0, and yh = 27.6 stays inside _tail's range
+
+
+def _ndtr_numpy(x: np.ndarray) -> np.ndarray:
+    """_ndtr for x < 0 (x >= 0 from SciPy), with every range's formula run once.
+
+    _ndtr's per-range patches each build a mask, gather and scatter; here the indices
+    of each range are found once (x against the edges, no yh needed), x < 0 is gathered
+    once in range order, and every formula runs on a contiguous slice; the double-double
+    argument is formed once for all of them. The elementwise operations are those of
+    _ndtr, so the bits are too. Below x = -39 (Phi = 0), x is clamped into the tail.
+    """
+    shape = x.shape
+    x = x.reshape(-1)
+    neg = x < 0
+    if not np.count_nonzero(neg):
+        return np.asarray(sc.ndtr(x)).reshape(shape)
+    # NOTE: speed. The order of the steps and the dels keep the peak heap low: glibc
+    # returns the free top of the heap to the OS beyond its trim threshold (128 kB or
+    # more), and every page touched again costs a page fault (~1.5 us each on this VM),
+    # so each call pays for its peak above the threshold (faults were half the time).
+    mid, tail, far = x <= _X_MID, x <= _X_TAIL, x <= _X_FAR
+    groups = [np.flatnonzero(m) for m in (neg ^ mid, mid ^ tail, tail ^ far, far)]
+    b1, b2, b3 = np.cumsum([g.size for g in groups[:3]]).tolist()
+    idx = np.concatenate(groups)
+    del mid, tail, far, groups
+    t = np.take(x, idx)
+    np.negative(t, out=t)
+    np.minimum(t, _T_MAX, out=t)  # -inf too
+    yh, yl = _two_prod_finite(t, _INV_SQRT2[0])
+    yl += t * _INV_SQRT2[1]
+    res = t  # t is not used again: one temporary (and its page faults) fewer
+    corr = _corr(NUMPY, yh[:b2], yl[:b2])
+    res[:b1] = 0.5 * _erfc_small(NUMPY, yh[:b1], corr[:b1])
+    res[b1:b2] = 0.5 * _erfc_mid(NUMPY, yh[b1:b2], yh[b1:b2], corr[b1:b2])
+    del corr
+    a = yh[b2:]
+    s = 1.0 / (a * a)
+    rs = np.concatenate([_rs_near(s[:b3 - b2]), _rs_far(s[b3 - b2:])])
+    del s
+    res[b2:] = _tail(NUMPY, a, 0.5, yl[b2:], rs=rs)
+    del a, rs, yh, yl
+    out = np.empty_like(x)
+    out[idx] = res
+    del idx, res, t
+    pos = np.flatnonzero(~neg)  # also NaN
+    v = np.take(x, pos)
+    out[pos] = sc.ndtr(v, out=v)
+    return out.reshape(shape)
+
+
+def _corr(xp: Any, yh: Array, yl: Array) -> Array:
+    """erfc(yh) - erfc(yh + yl) to first order: (2/sqrt(pi)) exp(-yh^2) yl."""
+    return _TWO_OVER_SQRT_PI * xp.exp(-yh * yh) * yl
 
 
 def _ndtr(xp: Any, x: Array) -> Array:
@@ -320,13 +430,10 @@ def _ndtr(xp: Any, x: Array) -> Array:
     yl = yl + t * _INV_SQRT2[1]
     a = xp.abs(yh)
     out = _signed_base(xp, yh, 1.0, 0.0)  # |yh| >= 28, x >= 6*sqrt(2), +-inf, NaN
-
-    def corr(yh: Array, yl: Array) -> Array:
-        return _TWO_OVER_SQRT_PI * xp.exp(-yh * yh) * yl
     out = xp.patch(out, a < _SMALL,
-                   lambda yh, yl: 0.5 * _erfc_small(xp, yh, corr(yh, yl)), yh, yl)
+                   lambda yh, yl: 0.5 * _erfc_small(xp, yh, _corr(xp, yh, yl)), yh, yl)
     out = xp.patch(out, (a >= _SMALL) & (a < _MID),
-                   lambda yh, a, yl: 0.5 * _erfc_mid(xp, yh, a, corr(yh, yl)), yh, a, yl)
+                   lambda yh, a, yl: 0.5 * _erfc_mid(xp, yh, a, _corr(xp, yh, yl)), yh, a, yl)
 
     def tail(yh: Array, a: Array, yl: Array) -> Array:
         # For yh < 0: erfc(yh + yl) = 2 - erfc(a - yl), so Phi = 1 - erfc(a - yl)/2.
