@@ -23,6 +23,7 @@ phi(a) < 1e-46, so results stay ~0 there. ``coefficients()`` computes P with mpm
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -119,10 +120,10 @@ def coefficients() -> tuple[float, ...]:
     # between two float32 numbers and rounds to even only if no error moves it off (the
     # float64 kernel's x * 0.5 is exact); there t = 1 exactly. So the last coefficient
     # is moved (by 2e-14, the interpolation error at t = 1; it weighs t^15, ~1e-9 at
-    # a = A) until the Horner sum of ndtr_pdf at t = 1 is the float64 M(0) = sqrt(pi/2),
-    # whose product with 1/sqrt(2 pi) is 0.5.
-    m0 = float(mpmath.sqrt(mpmath.pi / 2))
-    assert m0 * _INV_SQRT_2PI == 0.5
+    # a = A) until the Horner sum of ndtr_pdf at t = 1 is m0, a float64 M(0) = sqrt(pi/2)
+    # whose product with the float64 1/sqrt(2 pi) is 0.5.
+    m0 = 0.5 / _INV_SQRT_2PI
+    assert m0 * _INV_SQRT_2PI == 0.5 and abs(m0 - math.sqrt(math.pi / 2)) <= math.ulp(m0)
     for _ in range(4):  # the sum moves with p[-1] by steps of its ulp: one step here
         m = p[-1]
         for c in p[-2::-1]:
