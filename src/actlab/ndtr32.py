@@ -124,7 +124,7 @@ def coefficients() -> tuple[float, ...]:
     # whose product with the float64 1/sqrt(2 pi) is 0.5.
     m0 = 0.5 / _INV_SQRT_2PI
     assert m0 * _INV_SQRT_2PI == 0.5 and abs(m0 - math.sqrt(math.pi / 2)) <= math.ulp(m0)
-    for _ in range(4):  # the sum moves with p[-1] by steps of its ulp: one step here
+    for _ in range(4):  # one correction suffices today; a rounding may need another
         m = p[-1]
         for c in p[-2::-1]:
             m += c
