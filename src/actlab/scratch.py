@@ -16,16 +16,26 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
-#: Elements per chunk: 16k float64 = 128 kB per buffer, so the handful a formula uses
-#: stay in a 1 MB L2 cache; larger chunks gain little (per-call overhead is ~1 us, a pass
-#: over 16k elements 1.5-3 us) and spill it.
-CHUNK = 16384
+#: Elements per chunk: 32k float64 = 256 kB per buffer. Measured on 128k-element blocks
+#: (one thread): 8k chunks 10-40% slower than 32k (every ufunc call costs ~1 us of
+#: overhead), 16k 3-13%, 64k the same as 32k.
+CHUNK = 32768
+
+#: Arrays up to this size skip the chunks (see :func:`evaluate`): on small arrays the
+#: loop's own overhead (~3 us) exceeds what the buffers save (temporaries of 32 kB are
+#: cheap to allocate). Measured with bench_kernels.py --small at 1, 64 and 4096 elements.
+SMALL = 4096
 
 _local = threading.local()
-#: read-only zeros, for np.maximum(x, ZEROS[:n]): with a scalar 0.0 NumPy 2.4 takes a loop
-#: ~3x slower than with an array
+#: read-only zeros, for np.maximum(x, zeros_like(x)): with a scalar 0.0 NumPy 2.4 takes a
+#: loop ~3x slower than with an array
 ZEROS = np.zeros(CHUNK)
 ZEROS.flags.writeable = False
+
+
+def zeros_like(x: np.ndarray) -> np.ndarray:
+    """Read-only float64 zeros of x's shape (x: at most CHUNK elements)."""
+    return ZEROS[:x.size].reshape(x.shape)
 
 
 def _buffers(k: int) -> np.ndarray:
@@ -58,12 +68,39 @@ def _same_or_apart(out: np.ndarray, a: np.ndarray | None) -> bool:
         a.ctypes.data == out.ctypes.data and a.strides == out.strides)
 
 
-def evaluate(step: Callable[..., None], k: int, x: np.ndarray, out: np.ndarray,
-             g: np.ndarray | None = None) -> None:
+def evaluate(step: Callable[..., None], k: int, kernel: Callable[[np.ndarray], np.ndarray],
+             x: np.ndarray, out: np.ndarray, g: np.ndarray | None = None) -> None:
     """Call ``step(x64, bufs, dst, gc)`` on each chunk (see :func:`chunks`): it writes the
-    chunk's result into ``dst``, the matching slice of ``out`` (``gc``: of ``g``, or None).
-    ``out`` may be x or g themselves; any other overlap, and an ``out`` that is not
-    C-contiguous, goes through a temporary (later chunks must read unwritten input)."""
+    chunk's result into ``dst``, the matching slice of ``out`` (``gc``: of ``g``, or None),
+    and must read x and g no more once it writes dst. ``out`` may be x or g themselves;
+    with several chunks, any other overlap and an ``out`` that is not C-contiguous go
+    through a temporary (later chunks must read unwritten input).
+
+    Arrays of at most :data:`SMALL` elements are ``kernel(x as float64)`` (times g)
+    instead: the float64 kernel whose operations ``step`` repeats, so the same bits.
+    """
+    n = x.size
+    if n <= SMALL:
+        r = kernel(x if x.dtype == np.float64 else x.astype(np.float64))
+        if g is None:
+            np.copyto(out, r)
+        elif g.dtype == np.float64:
+            np.multiply(r, g, out=out)
+        else:
+            t = g.astype(np.float64)
+            np.multiply(r, t, out=t)
+            np.copyto(out, t)
+        return
+    if n <= CHUNK:  # one chunk, in x's shape; its last ufunc handles any overlap with out
+        bufs = _buffers(k + 1)[:k + 1, :n]
+        if x.ndim != 1:
+            bufs = bufs.reshape((k + 1, *x.shape))
+        x64 = x
+        if x.dtype != np.float64:
+            x64 = bufs[k]
+            np.copyto(x64, x)
+        step(x64, list(bufs[:k]), out, g)
+        return
     direct = out.flags.c_contiguous and _same_or_apart(out, x) and _same_or_apart(out, g)
     flat = out.reshape(-1) if direct else np.empty(out.size, out.dtype)
     xf = x.reshape(-1)

@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 
 from actlab.activation import Activation
+from actlab.backend import NUMPY
 from actlab.registry import register
-from actlab.scratch import evaluate
+from actlab.scratch import SMALL, evaluate
 
 Array = Any
 
@@ -74,8 +75,11 @@ class Sinusoid(Activation):
 
 def _arctan_f_block(x: np.ndarray, out: np.ndarray) -> None:
     # the float64 loop for float32 too (NumPy's float32 arctan is not correctly rounded);
-    # the output cast rounds once
-    np.arctan(x, out=out, dtype=np.float64)
+    # the output cast rounds once. (Converting first is cheaper on small arrays.)
+    if x.size <= SMALL:
+        np.copyto(out, np.arctan(x.astype(np.float64, copy=False)))
+    else:
+        np.arctan(x, out=out, dtype=np.float64)
 
 
 def _arctan_backward_step(x: np.ndarray, bufs: list[np.ndarray], dst: np.ndarray,
@@ -126,7 +130,8 @@ class Arctan(Activation):
 
     float32_kernels = MappingProxyType({"df": lambda xp, x: 1.0 / (1.0 + x * x)})  # x*x exact
     f_block = staticmethod(_arctan_f_block)
-    backward_block = staticmethod(lambda x, g, out: evaluate(_arctan_backward_step, 1, x, out, g))
+    backward_block = staticmethod(lambda x, g, out: evaluate(
+        _arctan_backward_step, 1, lambda v: Arctan.df(NUMPY, v), x, out, g))
 
     @staticmethod
     def d2f(xp: Any, x: Array) -> Array:
