@@ -9,7 +9,9 @@ from typing import Any
 import numpy as np
 
 from actlab.activation import Activation
+from actlab.backend import NUMPY
 from actlab.registry import register
+from actlab.scratch import SMALL, evaluate
 
 Array = Any
 
@@ -21,11 +23,13 @@ def _finite(xp: Any, x: Array) -> Array:
 
 def _trig32(fn: Any, x: Array) -> Array:
     """np.sin or np.cos of float16/32 inputs in NumPy's float32 loop (SIMD, ~15x faster
-    than float64's libm loop), returned in float64 so that g * f' is rounded once."""
+    than float64's libm loop). The float32 result is exact in float64, so g * f' (formed
+    in float64 by the caller) is still rounded once."""
     # NOTE: NumPy's float32 sin/cos are not correctly rounded. Checked exhaustively (every
     # finite float32, against float64 libm rounded to float32) on NumPy 2.4's x86-64-v4
     # loop: within 1.49 ulp, inside the 4-ulp bar. Re-check when NumPy changes that loop.
-    return fn(_finite(np, x), dtype=np.float32).astype(np.float64)
+    with np.errstate(invalid="ignore"):  # sin(+-inf) = NaN, as wanted
+        return fn(x, dtype=np.float32)
 
 
 @register
@@ -69,6 +73,29 @@ class Sinusoid(Activation):
     })
 
 
+def _arctan_f_block(x: np.ndarray, out: np.ndarray) -> None:
+    # the float64 loop for float32 too (NumPy's float32 arctan is not correctly rounded);
+    # the output cast rounds once. (Converting first is cheaper on small arrays.)
+    if x.size <= SMALL:
+        np.copyto(out, np.arctan(x.astype(np.float64, copy=False)))
+    else:
+        np.arctan(x, out=out, dtype=np.float64)
+
+
+def _arctan_backward_step(x: np.ndarray, bufs: list[np.ndarray], dst: np.ndarray,
+                          g: np.ndarray) -> None:
+    """g * Arctan.df on one chunk, the same operations (same bits)."""
+    (q,) = bufs
+    np.multiply(x, x, out=q)
+    big = q > 1e300
+    tail = (1.0 / x[big]) / x[big] if big.any() else None
+    q += 1.0
+    np.divide(1.0, q, out=q)
+    if tail is not None:
+        q[big] = tail
+    np.multiply(q, g, out=dst)
+
+
 @register
 class Arctan(Activation):
     r"""Arctangent: a sigmoid shape with range (-pi/2, pi/2) and polynomial tails.
@@ -101,7 +128,12 @@ class Arctan(Activation):
         # NOTE: 1/(1 + inf) would be 0 where the value is 1e-300 (x = 1e150 is the doctest)
         return xp.patch(1.0 / (1.0 + q), q > 1e300, lambda v: (1.0 / v) / v, x)
 
-    float32_kernels = MappingProxyType({"df": lambda xp, x: 1.0 / (1.0 + x * x)})  # x*x exact
+    # x*x exact; the patch of df never applies (at +-inf both give 0): the same values
+    float32_kernels = MappingProxyType({"df": lambda xp, x: 1.0 / (1.0 + x * x)})
+    f_block = staticmethod(_arctan_f_block)
+    backward_block = staticmethod(lambda x, g, out: evaluate(
+        _arctan_backward_step, 1, lambda v: (Arctan.df if x.dtype == np.float64 else
+                                             Arctan.float32_kernels["df"])(NUMPY, v), x, out, g))
 
     @staticmethod
     def d2f(xp: Any, x: Array) -> Array:
