@@ -28,26 +28,41 @@ from typing import Any
 
 import numpy as np
 
-#: Elements per block: 16k float64 = 128 kB per temporary. NOTE: not above 16k. glibc's
-#: malloc serves 128 kB from the heap, but larger temporaries of a kernel with many of
-#: them (mish, gaussian, the double-double ones) are unmapped or trimmed when freed and
-#: page-faulted back on the next block: measured per element, one thread, 16k vs 32k
-#: blocks: float64 mish f 8.3 vs 34 ns, gaussian 12 vs 38-48, float32 gelu_tanh g*f' 12
-#: vs 74; cheap kernels (sigmoid, tanh, elu) differ by < 5%. Below 16k the per-ufunc
-#: Python overhead (~1 us a call) starts to show (sigmoid: +15% at 8k, +45% at 4k).
-BLOCK = 16384
-#: Entries with exact fast paths (f_block/backward_block) make few temporaries, mostly
-#: in the input dtype: they run in blocks this many times larger (64k elements;
-#: measured per element, one thread: leaky_relu float32 f 0.69 ns at 64k, 1.31 at 128k,
-#: where its float64 temporary reaches 1 MB; relu6/hardtanh g*f' float64 0.74 vs 1.05).
-FAST_BLOCKS = 4
+#: Elements per block: 64k float64 = 512 kB per temporary, so the few live temporaries
+#: of a kernel stay in a 2 MB L2 cache. Every ufunc call takes the GIL, and with two
+#: threads handing it over costs more than a call of a few us computes, so fewer, larger
+#: blocks scale better. Measured on 2**24 float32 elements, 2 threads (once
+#: _adapt_malloc had removed the page faults): selu f 37 ms with 32k blocks, 26-33 with
+#: 64k; softplus 32 / 24-27; gelu_tanh 24.5 / 19.5-20; 128k about the same as 64k.
+BLOCK = 65536
+#: Entries with exact fast paths (f_block/backward_block) make few temporaries: they
+#: run in blocks this many times larger (128k elements).
+FAST_BLOCKS = 2
 #: Arrays up to this size are evaluated in one call on the calling thread: below it,
-#: handing blocks to other threads costs more than it saves. NOTE: not above BLOCK, for
-#: the same page faults (a 64k-element direct call measured: sigmoid g*f' on float32
-#: (5, 200, 64) arrays 752 us with DIRECT = 64k, 266 us with 32k).
+#: handing blocks to other threads costs more than it saves. NOTE: what keeps a direct
+#: call of this size from page-faulting its temporaries is _adapt_malloc (before it, on
+#: float32 (5, 200, 64) arrays: sigmoid g*f' 752 us at 64k, 266 us at 32k).
 DIRECT = BLOCK
 
 _ENV = "ACTLAB_NUM_THREADS"
+
+
+def _adapt_malloc() -> None:
+    """Free one 4 MB array, so that glibc's malloc stops handing kernel temporaries back
+    to the system.
+
+    NOTE: glibc serves requests above its mmap threshold (128 kB at start) with mmap and
+    trims the heap top above a trim threshold (128 kB), so a kernel's 256 kB temporaries
+    were unmapped or trimmed when freed and page-faulted back on every block (one
+    thread, 32k float64 blocks: mish g*f' 53 ns per element, 21 once adapted; gelu_tanh
+    38 -> 14). Freeing an mmapped block raises both thresholds to its size (the trim
+    threshold to twice that): glibc's documented dynamic adjustment (mallopt(3)), which
+    any program that once frees a 4 MB array gets anyway. It never lowers them, and
+    does nothing where MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ are set or on
+    other allocators. The process then keeps up to 8 MB of freed heap.
+    """
+    np.empty(1 << 19)  # 4 MB, never touched: no page is faulted in
+
 
 
 def _cores() -> int:
@@ -94,6 +109,9 @@ def set_num_threads(n: int) -> None:
     """
     global _num_threads
     _num_threads = _check_threads(n, "'n' parameter of set_num_threads")
+
+
+_adapt_malloc()
 
 
 def get_num_threads() -> int:

@@ -27,17 +27,6 @@ CHUNK = 32768
 SMALL = 4096
 
 _local = threading.local()
-#: read-only zeros, for np.maximum(x, zeros_like(x)): with a scalar 0.0 NumPy 2.4 takes a
-#: loop ~3x slower than with an array
-ZEROS = np.zeros(CHUNK)
-ZEROS.flags.writeable = False
-
-
-def zeros_like(x: np.ndarray) -> np.ndarray:
-    """Read-only float64 zeros of x's shape (x: at most CHUNK elements)."""
-    return ZEROS[:x.size].reshape(x.shape)
-
-
 def _buffers(k: int) -> np.ndarray:
     bufs = getattr(_local, "bufs", None)
     if bufs is None or bufs.shape[0] < k:

@@ -21,9 +21,9 @@ from typing import Any
 import numpy as np
 
 from actlab.activation import Activation, Param
-from actlab.backend import NUMPY, two_prod, two_square
+from actlab.backend import NUMPY, constant, two_prod, two_square
 from actlab.registry import register
-from actlab.scratch import evaluate, zeros_like
+from actlab.scratch import evaluate
 
 Array = Any
 
@@ -167,7 +167,7 @@ def _squareplus_f_step(x: np.ndarray, bufs: list[np.ndarray], dst: np.ndarray,
     wide = _squareplus_f_wide(NUMPY, x[big], b) if big.any() else None
     np.add(h, a, out=h)
     np.divide(0.5 * b, h, out=h)
-    np.add(np.maximum(x, zeros_like(x), out=a), h, out=dst)
+    np.add(np.maximum(x, constant(0.0, x), out=a), h, out=dst)
     if wide is not None:
         dst[big] = wide
 
@@ -186,7 +186,7 @@ def _squareplus_backward_step(x: np.ndarray, bufs: list[np.ndarray], dst: np.nda
     np.add(h, a, out=t)  # s
     np.multiply(h, a, out=a)
     np.add(q, a, out=a)  # q + h |x|
-    np.maximum(xc, zeros_like(x), out=q)
+    np.maximum(xc, constant(0.0, x), out=q)
     q *= t
     np.add(0.5 * b, q, out=q)
     np.divide(q, a, out=q)
