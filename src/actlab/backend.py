@@ -72,9 +72,15 @@ def constant(c: float, like: np.ndarray) -> np.ndarray | None:
 constant(0.0, np.empty(0))  # always cached: fast paths use constant(0.0, x) as an operand
 
 
+#: Below this many elements the lookup costs more (~1 us) than the array operand saves.
+_CONST_FROM = 2048
+
+
 def _with_constant(op: Any, x: Array, c: Array | float) -> Array:
-    """op(x, c) for op = np.maximum or np.minimum, with c as an array when it is a number."""
-    if type(c) is float and type(x) is np.ndarray and x.dtype == np.float64 and x.ndim:
+    """op(x, c) for op = np.maximum or np.minimum, with c as an array when it is a number
+    (the same bits either way, so the size threshold cannot change a result)."""
+    if (type(c) is float and type(x) is np.ndarray and x.size >= _CONST_FROM
+            and x.dtype == np.float64):
         arr = constant(c, x)
         if arr is not None:
             return op(x, arr)
