@@ -284,7 +284,12 @@ def _block(kernel: Callable[..., Array], fast: Callable[..., None] | None,
         else:
             fast(x, g, dst, **params)
         return
-    r = kernel(backend.NUMPY, x if x.dtype == _F64 else x.astype(np.float64), **params)
+    store(kernel(backend.NUMPY, x if x.dtype == _F64 else x.astype(np.float64), **params),
+          g, dst)
+
+
+def store(r: np.ndarray, g: np.ndarray | None, dst: np.ndarray) -> None:
+    """Write the float64 kernel values r (or g * r) into dst, rounded once to its dtype."""
     if g is None:
         dst[...] = r
     elif g.dtype == _F64:

@@ -313,6 +313,14 @@ _SPLIT = 134217729.0  # 2**27 + 1, Veltkamp's constant for float64
 _SPLIT_LIMIT = 2.0**996  # above this, SPLIT * a overflows
 
 
+def halves(a: Any) -> tuple[Any, Any]:
+    """Veltkamp's split a = hi + lo, exactly, each half with at most 26 significant bits
+    (so products of halves are exact), for |a| < 2**996 (_split guards larger ones)."""
+    hi = _SPLIT * a
+    hi -= hi - a  # c - (c - a), c = SPLIT * a, in place
+    return hi, a - hi
+
+
 def two_prod(xp: Any, a: Array, b: Array | float) -> tuple[Array, Array]:
     """Return (p, e) with p = fl(a*b) and a*b = p + e exactly (Dekker's algorithm).
 
@@ -322,9 +330,7 @@ def two_prod(xp: Any, a: Array, b: Array | float) -> tuple[Array, Array]:
     p = a * b
     ah, al, a_ok = _split(xp, a)
     if isinstance(b, (int, float)):
-        c = _SPLIT * b
-        bh = c - (c - b)
-        bl, b_ok = b - bh, True
+        (bh, bl), b_ok = halves(b), True
     else:
         bh, bl, b_ok = _split(xp, b)
     ok = xp.logical_and(a_ok, b_ok) if b_ok is not True else a_ok
@@ -336,10 +342,8 @@ def two_prod(xp: Any, a: Array, b: Array | float) -> tuple[Array, Array]:
 
 def _split(xp: Any, a: Array) -> tuple[Array, Array, Array]:
     ok = xp.abs(a) < _SPLIT_LIMIT
-    a0 = xp.where(ok, a, 0.0)
-    c = _SPLIT * a0
-    ah = c - (c - a0)
-    return ah, a0 - ah, ok
+    ah, al = halves(xp.where(ok, a, 0.0))
+    return ah, al, ok
 
 
 def two_square(xp: Any, a: Array) -> tuple[Array, Array]:

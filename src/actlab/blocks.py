@@ -64,6 +64,8 @@ def _adapt_malloc() -> None:
     np.empty(1 << 19)  # 4 MB, never touched: no page is faulted in
 
 
+_adapt_malloc()
+
 
 def _cores() -> int:
     try:
@@ -109,9 +111,6 @@ def set_num_threads(n: int) -> None:
     """
     global _num_threads
     _num_threads = _check_threads(n, "'n' parameter of set_num_threads")
-
-
-_adapt_malloc()
 
 
 def get_num_threads() -> int:

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from actlab.activation import store
+
 #: Elements per chunk: 32k float64 = 256 kB per buffer. Measured on 128k-element blocks
 #: (one thread): 8k chunks 10-40% slower than 32k (every ufunc call costs ~1 us of
 #: overhead), 16k 3-13%, 64k the same as 32k.
@@ -27,6 +29,8 @@ CHUNK = 32768
 SMALL = 4096
 
 _local = threading.local()
+
+
 def _buffers(k: int) -> np.ndarray:
     bufs = getattr(_local, "bufs", None)
     if bufs is None or bufs.shape[0] < k:
@@ -70,15 +74,7 @@ def evaluate(step: Callable[..., None], k: int, kernel: Callable[[np.ndarray], n
     """
     n = x.size
     if n <= SMALL:
-        r = kernel(x if x.dtype == np.float64 else x.astype(np.float64))
-        if g is None:
-            np.copyto(out, r)
-        elif g.dtype == np.float64:
-            np.multiply(r, g, out=out)
-        else:
-            t = g.astype(np.float64)
-            np.multiply(r, t, out=t)
-            np.copyto(out, t)
+        store(kernel(x if x.dtype == np.float64 else x.astype(np.float64)), g, out)
         return
     if n <= CHUNK:  # one chunk, in x's shape; its last ufunc handles any overlap with out
         bufs = _buffers(k + 1)[:k + 1, :n]

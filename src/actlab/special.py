@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import scipy.special as sc
 
-from actlab.backend import _SPLIT, NUMPY, split_constant, two_prod, two_sum
+from actlab.backend import NUMPY, halves, split_constant, two_prod, two_sum
 
 Array = Any
 
@@ -158,20 +158,13 @@ def _horner(x: Array, c: tuple[float, ...]) -> Array:
     return r
 
 
-def _halves(a: Any) -> tuple[Any, Any]:
-    """Veltkamp's split a = hi + lo, each half with at most 26 significant bits."""
-    hi = _SPLIT * a
-    hi -= hi - a  # c - (c - a), c = SPLIT * a, in place
-    return hi, a - hi
-
-
 def _two_prod_finite(a: Array, b: Array) -> tuple[Array, Array]:
     """(p, e) with p = fl(a*b) and a*b = p + e exactly (Dekker), for finite a, b and
     a*b below 2**996 in magnitude. backend.two_prod also handles huge and non-finite
     factors, with three selects that every caller here would pay for nothing."""
     p = a * b
-    ah, al = _halves(a)
-    bh, bl = _halves(b)
+    ah, al = halves(a)
+    bh, bl = halves(b)
     e = ah * bh  # ((ah*bh - p) + ah*bl + al*bh) + al*bl, accumulated in place
     e -= p
     e += ah * bl

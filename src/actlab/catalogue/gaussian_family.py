@@ -17,9 +17,9 @@ import numpy as np
 
 from actlab.activation import Activation
 from actlab.backend import (
-    _SPLIT,
     EXP_TAIL,
     exp_tail,
+    halves,
     scaled_exp_neg,
     split_constant,
     two_square,
@@ -148,16 +148,8 @@ _GELU_TANH_D2_ZEROS = (ZeroPatch(_GELU_TANH, 2, guess=-1.41, radius=0.25, terms=
 _GT_X_TAIL = -21.06
 
 
-def _head26(a: Array | float) -> Array | float:
-    """The top 26 significant bits of a (Veltkamp's split): a - head is exact and has
-    at most 26 bits, so head * head' and head * (a - head) are exact products."""
-    c = _SPLIT * a
-    c -= c - a
-    return c
-
-
-_GT_D_HEAD = _head26(_GT_D[0])
-_GT_D_TAIL = (_GT_D[0] - _GT_D_HEAD) + _GT_D[1]  # k2 c - head, to 2**-80 of k2 c
+_GT_D_HEAD, _GT_D_REST = halves(_GT_D[0])
+_GT_D_TAIL = _GT_D_REST + _GT_D[1]  # k2 c - head, to 2**-80 of k2 c
 
 
 def _gelu_tanh_u(xp: Any, x: Array, lo: float, slope: bool = False) -> tuple[Array, ...]:
@@ -170,17 +162,14 @@ def _gelu_tanh_u(xp: Any, x: Array, lo: float, slope: bool = False) -> tuple[Arr
     most 2**-25 of the value it is added to, so its own rounding (2**-53 of it) is below
     2**-77. Replacing a head product by a plain one loses the double-double.
 
-    In place, and each temporary deleted once dead: they are 256 kB per block, and glibc
-    hands the top of the heap back to the system whenever enough of it is free and
-    faults it in again on the next block (one 32k block, f: 65 ns per element written
-    out of place, 27 in place, 8 with MALLOC_TRIM_THRESHOLD_ raised).
+    In place, and each temporary deleted once dead (one 32k block, f, before
+    blocks._adapt_malloc: 65 ns per element written out of place, 27 in place, 8 with
+    glibc's trim threshold raised: most of the rest was page faults).
     """
     x = xp.clip(x, lo, 1e3)
-    xh = _head26(x)
-    xl = x - xh
+    xh, xl = halves(x)
     p = xh * xh  # x^2 = p + p_lo, p_lo = xl (x + xh)
-    t = _head26(p)
-    t_lo = p - t
+    t, t_lo = halves(p)
     t_lo *= _GT_D_HEAD
     p *= _GT_D_TAIL
     t_lo += p
@@ -208,8 +197,7 @@ def _gelu_tanh_u(xp: Any, x: Array, lo: float, slope: bool = False) -> tuple[Arr
         q *= x
     del x
     xl *= w
-    a = _head26(w)
-    w -= a
+    a, w = halves(w)
     w *= xh
     a *= xh
     del xh
